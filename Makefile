@@ -1,0 +1,65 @@
+# DreamJourney: `make run` to use it, `make test` to check it. Both set everything up.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DEBUG ?= true
+
+.PHONY: run test lint bench clean venv deps test-deps chromium migrate
+
+# A Python >= 3.12 that really runs: one on PATH, else pyenv's (the python3.12 shim may refuse).
+PYTHON_BOOT := $(shell for c in python3.13 python3.12 python3 $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do \
+	if $$c -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then echo $$c; break; fi; done)
+
+$(VENV)/.created:
+	@test -n "$(PYTHON_BOOT)" || { echo "No Python >= 3.12 found (PATH or pyenv)."; exit 1; }
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.deps: $(VENV)/.created requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.deps requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.created
+deps: $(VENV)/.deps
+test-deps: $(VENV)/.test-deps
+
+# Debian's Chromium for the browser tests (Playwright never downloads its own browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		(apt-get update -qq || sudo apt-get update -qq) && \
+		(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
+		 sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
+
+migrate: deps
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+# Web server and one task worker, on SQLite, local media and the demo provider by default.
+run: migrate
+	@echo "DreamJourney on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/)"
+	@$(PY) manage.py recover_video_jobs
+	@trap 'kill 0' EXIT INT TERM; \
+	$(PY) manage.py db_worker --interval 0.5 & \
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+test: test-deps chromium
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest -q
+
+lint: test-deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: test-deps
+	$(PY) bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

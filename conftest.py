@@ -1,0 +1,105 @@
+"""Shared fixtures: a private media folder per test, API clients, users, job draining."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    """Every test writes media and demo renders under its own temp folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VIDEO_DEMO_WORKDIR = tmp_path / "demo-renders"
+    settings.VIDEO_INGEST_ALLOWED_ADDRESSES = []
+    settings.VIDEO_DEMO_MAX_WIDTH = 256  # small renders keep the suite fast
+    # Tasks are recorded, not run: tests drive jobs with `run_jobs` (or a real worker in e2e).
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(django_user_model) -> Callable:
+    counter = iter(range(1_000_000))
+
+    def make(username: str | None = None, **extra):
+        name = username or f"dreamer{next(counter)}"
+        return django_user_model.objects.create_user(
+            username=name, password="correct horse battery", **extra
+        )
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def auth_client(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def client_for(make_user) -> Callable[..., APIClient]:
+    """An API client authenticated by token as ``user`` (a new user when omitted)."""
+
+    def make(user=None) -> APIClient:
+        user = user or make_user()
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.user = user
+        return client
+
+    return make
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks) -> Callable:
+    """``with committed():`` runs the block's on-commit callbacks (task enqueues) at its end."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def run_jobs(committed) -> Callable[..., None]:
+    """Run every task enqueued so far, and those they enqueue, until no job is in flight.
+
+    Stands in for the worker in fast tests: the same tasks, only without waiting for
+    ``run_after``. A job still in flight with nothing enqueued for it is a lost job: fail.
+    """
+    from django.tasks import task_backends
+
+    from videos.models import ACTIVE_JOB_STATUSES, VideoJob
+
+    def run(deadline_seconds: float = 30.0) -> None:
+        backend = task_backends["default"]
+        end = time.monotonic() + deadline_seconds
+        while time.monotonic() < end:
+            pending = list(backend.results)
+            backend.clear()
+            if not pending:
+                active = VideoJob.objects.filter(status__in=ACTIVE_JOB_STATUSES)
+                assert not active.exists(), f"jobs in flight with no task: {list(active)}"
+                return
+            for result in pending:
+                with committed():
+                    result.task.call(*result.args, **result.kwargs)
+        raise AssertionError("video jobs did not finish in time")
+
+    return run

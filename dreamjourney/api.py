@@ -1,0 +1,46 @@
+"""Project-wide API plumbing: error bodies, demo-mode CSRF, the base view."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.authentication import CSRFCheck
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from videos.services import JobLimitExceeded
+
+
+class TooManyJobs(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many videos in progress."
+    default_code = "too_many_jobs"
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler, plus our domain errors mapped to conventional bodies."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, JobLimitExceeded):
+        exc = TooManyJobs(detail=str(exc))
+    return drf_exception_handler(exc, context)
+
+
+def enforce_demo_csrf(request) -> None:
+    """CSRF for anonymous (demo-mode) writes that ride on a session cookie.
+
+    DRF only checks CSRF for authenticated session users; a demo session is an
+    ambient credential too. Callers without a session cookie have nothing to forge.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return
+    if request.user.is_authenticated or not request.session.session_key:
+        return
+    if getattr(request._request, "_dont_enforce_csrf_checks", False):
+        return
+    check = CSRFCheck(lambda req: None)
+    check.process_request(request._request)
+    reason = check.process_view(request._request, None, (), {})
+    if reason:
+        raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")

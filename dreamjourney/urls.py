@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from dreamjourney import health
+from videos import serving
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("dreams.api.urls")),
+    path("api/", include("videos.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("media/dreams/<uuid:dream_id>/video.mp4", serving.dream_video, name="dream-video"),
+    path(
+        "media/dreams/<uuid:dream_id>/thumbnail.jpg",
+        serving.dream_thumbnail,
+        name="dream-thumbnail",
+    ),
+    path("media/jobs/<uuid:job_id>/video.mp4", serving.job_video, name="job-video"),
+    path("media/jobs/<uuid:job_id>/thumbnail.jpg", serving.job_thumbnail, name="job-thumbnail"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("", include("dreams.urls")),
+]

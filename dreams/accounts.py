@@ -1,0 +1,23 @@
+"""Account services: sign up, and what happens to a visitor's demo dreams when they do."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.http import HttpRequest
+from rest_framework.authtoken.models import Token
+
+
+@transaction.atomic
+def account_register(
+    *, request: HttpRequest | None, username: str, password: str, email: str = ""
+) -> tuple[AbstractBaseUser, Token]:
+    """Create an account and its API token; the caller's demo dreams become theirs."""
+    from dreams.services import demo_dreams_claim
+
+    user = get_user_model().objects.create_user(username=username, password=password, email=email)
+    token = Token.objects.create(user=user)
+    if request is not None and request.session.session_key:
+        demo_dreams_claim(session_key=request.session.session_key, user=user)
+    return user, token

@@ -1,0 +1,213 @@
+"""Dream endpoints: thin views over dream services and selectors."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from dreamjourney.api import enforce_demo_csrf
+from dreamjourney.pagination import NewestFirstCursorPagination
+from dreams import selectors, services
+from dreams.analysis import analyse_dream
+from dreams.api.serializers import (
+    DreamInputSerializer,
+    DreamSerializer,
+    DreamUpdateSerializer,
+    DreamWithJobSerializer,
+    DreamWithVideoInputSerializer,
+    RegisterResponseSerializer,
+    RegisterSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+from dreams.models import DemoDream
+from dreams.owners import Owner
+from videos.prompts import build_video_prompt
+from videos.services import video_job_submit_generation
+
+UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+class OwnerMixin:
+    """Who is calling: an account, or a demo-mode session (created on the first write)."""
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        enforce_demo_csrf(request)
+
+    def owner(self, request: Request, *, create: bool = False) -> Owner | None:
+        return Owner.from_request(request, create_session=create)
+
+
+class DreamViewSet(OwnerMixin, viewsets.ViewSet):
+    lookup_value_regex = UUID_PATTERN
+    serializer_class = DreamSerializer
+    throttle_scope = "video_generation"  # only the actions that list ScopedRateThrottle
+
+    def _get(self, request: Request, pk: str):
+        dream = selectors.dream_get(owner=self.owner(request), dream_id=pk)
+        if dream is None:
+            raise Http404
+        return dream
+
+    def _paginate(self, request: Request, queryset) -> Response:
+        paginator = NewestFirstCursorPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        data = DreamSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Search title and content"),
+            OpenApiParameter("has_video", bool),
+            OpenApiParameter("is_public", bool),
+        ],
+        responses=DreamSerializer(many=True),
+    )
+    def list(self, request: Request) -> Response:
+        """The caller's dreams, newest first."""
+        owner = self.owner(request)
+        if owner is None:
+            return self._paginate(request, DemoDream.objects.none())
+        params = request.query_params
+        return self._paginate(
+            request,
+            selectors.dream_list(
+                owner=owner,
+                q=params.get("q", "")[:200],
+                has_video=_parse_bool(params.get("has_video")),
+                is_public=_parse_bool(params.get("is_public")),
+            ),
+        )
+
+    @extend_schema(request=DreamInputSerializer, responses={201: DreamSerializer})
+    def create(self, request: Request) -> Response:
+        """Create a dream; a ``video_url`` is copied into our storage in the background."""
+        data = _validated(DreamInputSerializer, request)
+        dream = services.dream_create(owner=self.owner(request, create=True), **data)
+        dream.refresh_from_db()
+        return Response(
+            DreamSerializer(dream, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(responses=DreamSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(DreamSerializer(self._get(request, pk), context={"request": request}).data)
+
+    @extend_schema(request=DreamUpdateSerializer, responses=DreamSerializer)
+    def update(self, request: Request, pk: str) -> Response:
+        dream = self._get(request, pk)
+        data = _validated(DreamUpdateSerializer, request, partial=False)
+        dream = services.dream_update(owner=self.owner(request), dream=dream, data=data)
+        dream.refresh_from_db()
+        return Response(DreamSerializer(dream, context={"request": request}).data)
+
+    @extend_schema(request=DreamUpdateSerializer, responses=DreamSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        dream = self._get(request, pk)
+        data = _validated(DreamUpdateSerializer, request, partial=True)
+        dream = services.dream_update(owner=self.owner(request), dream=dream, data=data)
+        dream.refresh_from_db()
+        return Response(DreamSerializer(dream, context={"request": request}).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.dream_delete(dream=self._get(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=DreamWithVideoInputSerializer, responses={201: DreamWithJobSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="with-video",
+        throttle_classes=[ScopedRateThrottle],
+    )
+    def with_video(self, request: Request) -> Response:
+        """Create a dream and start generating its video at once."""
+        data = _validated(DreamWithVideoInputSerializer, request)
+        owner = self.owner(request, create=True)
+        generate = data.pop("generate_video")
+        ratio, seed = data.pop("ratio"), data.pop("seed", None)
+        analysis = data.pop("analysis", None) or analyse_dream(
+            title=data["title"], content=data["content"]
+        )
+        prompt = data.pop("video_prompt") or build_video_prompt(
+            title=data["title"], content=data["content"], analysis=analysis
+        )
+        dream = services.dream_create(owner=owner, analysis=analysis, video_prompt=prompt, **data)
+        job = None
+        if generate:
+            job = video_job_submit_generation(
+                owner=owner,
+                dream=dream,
+                prompt=prompt,
+                duration=data["video_duration"],
+                ratio=ratio,
+                seed=seed,
+            )
+        dream.refresh_from_db()
+        body = DreamWithJobSerializer(
+            {"dream": dream, "video_job": job}, context={"request": request}
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=DreamSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="public/gallery")
+    def gallery(self, request: Request) -> Response:
+        """Public, approved dreams with a ready video, newest first."""
+        return self._paginate(request, selectors.dream_gallery_list())
+
+
+def _parse_bool(value: str | None) -> bool | None:
+    if value is None or value == "":
+        return None
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def _validated(serializer_class, request: Request, *, partial: bool = False) -> dict:
+    serializer = serializer_class(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class RegisterView(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+    authentication_classes: list = []
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer})
+    def post(self, request: Request) -> Response:
+        from dreams.accounts import account_register
+
+        data = _validated(RegisterSerializer, request)
+        user, token = account_register(request=request, **data)
+        body = {
+            "user": {"id": user.pk, "username": user.username, "email": user.email},
+            "token": token.key,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+    authentication_classes: list = []
+
+    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
+    def post(self, request: Request) -> Response:
+        data = _validated(TokenRequestSerializer, request)
+        user = authenticate(request, username=data["username"], password=data["password"])
+        if user is None or not user.is_active:
+            raise AuthenticationFailed("Unable to log in with those credentials.")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -1,0 +1,138 @@
+"""Dreams: one abstract base, two tables (the seed's ``dreams`` and ``demo_dreams``).
+
+``Dream`` rows belong to an account; ``DemoDream`` rows belong to an anonymous
+browser session (demo mode). Both carry the video fields of the seed.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+MIN_VIDEO_SECONDS = 2
+MAX_VIDEO_SECONDS = 10
+DEFAULT_VIDEO_SECONDS = 4
+
+
+class VideoStatus(models.TextChoices):
+    NONE = "none", "No video"
+    QUEUED = "queued", "Queued"
+    GENERATING = "generating", "Generating"
+    INGESTING = "ingesting", "Saving"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ModerationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class AbstractDream(models.Model):
+    #: What the API's ``storage`` field says for rows of this table.
+    storage_tier: str = ""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=200)
+    content = models.TextField()
+    analysis = models.JSONField(default=dict, blank=True)
+    # The URL a client gave until our copy is stored; then the path we serve it from.
+    video_url = models.CharField(max_length=2048, blank=True)
+    thumbnail_url = models.CharField(max_length=2048, blank=True)
+    video_prompt = models.TextField(blank=True)
+    video_duration = models.PositiveSmallIntegerField(default=DEFAULT_VIDEO_SECONDS)
+    video_status = models.CharField(
+        max_length=16, choices=VideoStatus.choices, default=VideoStatus.NONE
+    )
+    video_asset = models.ForeignKey(
+        "videos.VideoAsset", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_public = models.BooleanField(default=False)
+    moderation_status = models.CharField(
+        max_length=16, choices=ModerationStatus.choices, default=ModerationStatus.PENDING
+    )
+    moderation_reason = models.CharField(max_length=500, blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Not auto_now: replayed emergency records keep their original timestamps.
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def has_ready_video(self) -> bool:
+        return self.video_status == VideoStatus.READY and self.video_asset_id is not None
+
+
+def _dream_constraints(prefix: str) -> list[models.BaseConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(video_duration__gte=MIN_VIDEO_SECONDS)
+            & Q(video_duration__lte=MAX_VIDEO_SECONDS),
+            name=f"{prefix}_video_duration_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(video_status__in=VideoStatus.values), name=f"{prefix}_video_status_valid"
+        ),
+        models.CheckConstraint(
+            condition=Q(moderation_status__in=ModerationStatus.values),
+            name=f"{prefix}_moderation_status_valid",
+        ),
+    ]
+
+
+class Dream(AbstractDream):
+    storage_tier = "dreams"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dreams"
+    )
+
+    class Meta(AbstractDream.Meta):
+        db_table = "dreams"
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="dreams_owner_created_idx"),
+            # Serves the gallery: only rows that can appear in it, newest first.
+            models.Index(
+                fields=["-created_at"],
+                name="dreams_gallery_idx",
+                condition=Q(is_public=True, moderation_status="approved", video_status="ready"),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="dreams_moderation_queue_idx",
+                condition=Q(is_public=True, moderation_status="pending"),
+            ),
+        ]
+        constraints = _dream_constraints("dreams")
+
+
+class DemoDream(AbstractDream):
+    storage_tier = "demo_dreams"
+
+    session_key = models.CharField(max_length=64)
+
+    class Meta(AbstractDream.Meta):
+        db_table = "demo_dreams"
+        verbose_name = "demo dream"
+        indexes = [
+            models.Index(fields=["session_key", "-created_at"], name="demo_dreams_owner_idx"),
+        ]
+        constraints = _dream_constraints("demo_dreams")

@@ -1,0 +1,150 @@
+"""Writes of dreams. Every change to a dream goes through one of these functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from dreams.analysis import analyse_dream
+from dreams.models import (
+    DEFAULT_VIDEO_SECONDS,
+    AbstractDream,
+    DemoDream,
+    Dream,
+    ModerationStatus,
+)
+from dreams.owners import Owner
+
+# Edits to these fields put an approved public dream back in the moderation queue.
+_MODERATED_FIELDS = frozenset({"title", "content", "video_url", "video_asset"})
+
+
+def _initial_moderation_status(*, is_public: bool) -> str:
+    if settings.DREAMS_PREMODERATION or not is_public:
+        return ModerationStatus.PENDING
+    return ModerationStatus.APPROVED
+
+
+@transaction.atomic
+def dream_create(
+    *,
+    owner: Owner,
+    title: str,
+    content: str,
+    analysis: dict[str, Any] | None = None,
+    is_public: bool = False,
+    video_url: str = "",
+    thumbnail_url: str = "",
+    video_prompt: str = "",
+    video_duration: int = DEFAULT_VIDEO_SECONDS,
+) -> AbstractDream:
+    """Create a dream for ``owner`` in its table (``dreams`` or ``demo_dreams``).
+
+    Without an ``analysis`` from the client, one is computed locally. A given
+    ``video_url`` is copied into our storage by an ingest job started on commit.
+    """
+    from videos.services import video_ingest_submit
+
+    now = timezone.now()
+    dream = owner.dream_model(
+        **owner.dream_filter(),
+        title=title,
+        content=content,
+        analysis=analysis if analysis else analyse_dream(title=title, content=content),
+        is_public=is_public,
+        moderation_status=_initial_moderation_status(is_public=is_public),
+        video_prompt=video_prompt,
+        video_duration=video_duration,
+        thumbnail_url=thumbnail_url,
+        created_at=now,
+        updated_at=now,
+    )
+    dream.full_clean(exclude=["owner", "video_asset", "moderated_by"])
+    dream.save(force_insert=True)
+    if video_url:
+        video_ingest_submit(
+            owner=owner,
+            dream=dream,
+            source_url=video_url,
+            thumbnail_url=thumbnail_url,
+            video_prompt=video_prompt,
+            video_duration=video_duration,
+        )
+    return dream
+
+
+@transaction.atomic
+def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) -> AbstractDream:
+    """Apply validated ``data`` to the owner's ``dream``.
+
+    A new ``video_url`` is ingested into our storage. Changing the text or the
+    video of an approved public dream sends it back to moderation.
+    """
+    from videos.services import video_ingest_submit
+
+    data = dict(data)
+    new_video_url = data.pop("video_url", None)
+    thumbnail_url = data.get("thumbnail_url", dream.thumbnail_url)
+    changed = {name for name, value in data.items() if getattr(dream, name) != value}
+    for name in changed:
+        setattr(dream, name, data[name])
+    wants_new_video = bool(new_video_url) and new_video_url != dream.video_url
+    edited_moderated = bool(changed & _MODERATED_FIELDS) or wants_new_video
+    if "is_public" in changed and dream.is_public:
+        dream.moderation_status = _initial_moderation_status(is_public=True)
+        changed.add("moderation_status")
+    elif (
+        edited_moderated
+        and dream.moderation_status == ModerationStatus.APPROVED
+        and settings.DREAMS_PREMODERATION
+    ):
+        dream.moderation_status = ModerationStatus.PENDING
+        changed.add("moderation_status")
+    dream.updated_at = timezone.now()
+    dream.save(update_fields=[*sorted(changed), "updated_at"])
+    if wants_new_video:
+        video_ingest_submit(
+            owner=owner,
+            dream=dream,
+            source_url=new_video_url,
+            thumbnail_url=thumbnail_url,
+            video_prompt=data.get("video_prompt", dream.video_prompt),
+            video_duration=data.get("video_duration", dream.video_duration),
+        )
+    return dream
+
+
+@transaction.atomic
+def dream_delete(*, dream: AbstractDream) -> None:
+    """Delete a dream; its running jobs are cancelled first (stored bytes stay, deduplicated)."""
+    from videos.services import video_job_cancel_all_for_dream
+
+    video_job_cancel_all_for_dream(dream=dream)
+    dream.delete()
+
+
+@transaction.atomic
+def demo_dreams_claim(*, session_key: str, user) -> int:
+    """Move a visitor's demo dreams (with their videos and jobs) to their new account, once.
+
+    Ids, timestamps and videos are kept. Returns how many dreams moved.
+    """
+    from videos.models import VideoJob
+
+    demos = list(DemoDream.objects.select_for_update().filter(session_key=session_key))
+    if not demos:
+        return 0
+    names = [f.attname for f in DemoDream._meta.concrete_fields if f.name != "session_key"]
+    Dream.objects.bulk_create(
+        [Dream(owner=user, **{name: getattr(demo, name) for name in names}) for demo in demos]
+    )
+    ids = [demo.pk for demo in demos]
+    VideoJob.objects.filter(demo_dream_id__in=ids).update(
+        dream_id=models.F("demo_dream_id"), demo_dream=None, user=user, session_key=""
+    )
+    VideoJob.objects.filter(session_key=session_key).update(user=user, session_key="")
+    DemoDream.objects.filter(pk__in=ids).delete()
+    return len(ids)

@@ -1,0 +1,169 @@
+"""Video assets (bytes in our storage) and the jobs that produce them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class SourceKind(models.TextChoices):
+    RUNWAY = "runway", "RunwayML"
+    DEMO = "demo", "Demo renderer"
+    URL = "url", "Remote URL"
+    UPLOAD = "upload", "Upload"
+
+
+def _asset_path(instance: VideoAsset, filename: str) -> str:
+    return f"videos/{instance.sha256[:2]}/{instance.sha256}.mp4"
+
+
+def _thumbnail_path(instance: VideoAsset, filename: str) -> str:
+    return f"thumbnails/{instance.sha256[:2]}/{instance.sha256}.jpg"
+
+
+class VideoAsset(models.Model):
+    """One stored video file. Identical bytes are stored once (unique sha256)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    file = models.FileField(upload_to=_asset_path, max_length=255)
+    thumbnail = models.FileField(upload_to=_thumbnail_path, max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, unique=True)
+    bytes = models.BigIntegerField()
+    duration = models.FloatField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    codec = models.CharField(max_length=32)
+    source_url = models.URLField(max_length=2048, blank=True)
+    source_kind = models.CharField(max_length=16, choices=SourceKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "video_assets"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({self.width}x{self.height}, {self.duration:.1f}s)"
+
+
+class JobKind(models.TextChoices):
+    GENERATE = "generate", "Generate"
+    INGEST = "ingest", "Ingest"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    INGESTING = "ingesting", "Ingesting"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.INGESTING)
+FINISHED_JOB_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class Provider(models.TextChoices):
+    RUNWAY = "runway", "RunwayML"
+    DEMO = "demo", "Demo renderer"
+    UPLOAD = "upload", "Upload"
+    URL = "url", "Remote URL"
+
+
+class VideoJob(models.Model):
+    """One attempt to get a video into our storage: generate it, or ingest it.
+
+    Owned by an account or an anonymous session, like dreams. Belongs to at
+    most one dream (a ``Dream`` or a ``DemoDream``), whose ``video_status``
+    follows its latest job.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=16, choices=JobKind.choices)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.FloatField(default=0.0)
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    provider_task_id = models.CharField(max_length=128, blank=True)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="video_jobs",
+    )
+    session_key = models.CharField(max_length=64, blank=True)
+    dream = models.ForeignKey(
+        "dreams.Dream", null=True, blank=True, on_delete=models.CASCADE, related_name="video_jobs"
+    )
+    demo_dream = models.ForeignKey(
+        "dreams.DemoDream",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="video_jobs",
+    )
+
+    prompt = models.TextField(blank=True)
+    duration = models.PositiveSmallIntegerField(default=4)
+    ratio = models.CharField(max_length=16, default="1280:720")
+    seed = models.BigIntegerField(null=True, blank=True)
+    # Ingest jobs: where the bytes come from (a URL, or a staged upload in storage).
+    source_url = models.URLField(max_length=2048, blank=True)
+    thumbnail_source_url = models.URLField(max_length=2048, blank=True)
+    staged_file = models.FileField(upload_to="staging/", max_length=255, blank=True)
+
+    asset = models.ForeignKey(
+        VideoAsset, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs"
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.CharField(max_length=1000, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    provider_finished_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "video_jobs"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "status"], name="video_jobs_user_status_idx"),
+            models.Index(fields=["session_key", "status"], name="video_jobs_session_status_idx"),
+            models.Index(fields=["status", "updated_at"], name="video_jobs_status_updated_idx"),
+            models.Index(fields=["created_at"], name="video_jobs_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(Q(dream__isnull=False) & Q(demo_dream__isnull=False)),
+                name="video_jobs_one_dream",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(session_key=""),
+                name="video_jobs_has_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=JobStatus.values), name="video_jobs_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=1), name="video_jobs_progress_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_JOB_STATUSES
+
+    @property
+    def target_dream(self):  # -> AbstractDream | None
+        return self.dream or self.demo_dream

@@ -1,0 +1,358 @@
+"""Video generation end to end through the API, with a fake RunwayML on loopback.
+
+The fake speaks RunwayML's wire format (pytest-httpserver); the output it
+"generates" is a real MP4 that our ingest copies into storage before the job
+is marked succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from videos.models import VideoAsset, VideoJob
+from videos.tests.mp4s import make_mp4
+
+pytestmark = pytest.mark.django_db
+
+TASK = "0f0e5cc1-2c6e-4c4f-9c65-1a2b3c4d5e6f"
+
+
+@pytest.fixture
+def runway(httpserver: HTTPServer, settings, tmp_path) -> HTTPServer:
+    """Point the app at a fake RunwayML whose outputs are served from the same loopback server."""
+    settings.VIDEO_PROVIDER = "runway"
+    settings.RUNWAYML_API_SECRET = "key_test_secret"
+    settings.RUNWAYML_BASE_URL = httpserver.url_for("").rstrip("/")
+    settings.VIDEO_INGEST_ALLOW_HTTP = True
+    settings.VIDEO_INGEST_ALLOWED_ADDRESSES = ["127.0.0.1"]
+    settings.VIDEO_FALLBACK_TO_DEMO = False
+    mp4 = make_mp4(tmp_path / "runway-output.mp4", seconds=2)
+    httpserver.expect_request("/output/video.mp4").respond_with_data(
+        mp4.read_bytes(), content_type="video/mp4"
+    )
+    return httpserver
+
+
+def _task(status: str, **extra) -> dict:
+    return {"id": TASK, "status": status, "createdAt": "2026-11-25T10:00:00Z", **extra}
+
+
+def _expect_statuses(server: HTTPServer, *bodies: dict) -> None:
+    for body in bodies:
+        server.expect_oneshot_request(f"/v1/tasks/{TASK}", method="GET").respond_with_json(body)
+
+
+def _create_dream(client, committed, **extra) -> dict:
+    with committed():
+        response = client.post(
+            "/api/dreams/with-video",
+            {"title": "The tide", "content": "A calm sea rose into the sky.", **extra},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_demo_generation_stores_a_playable_video(auth_client, committed, run_jobs, settings):
+    # Given no API key: the demo renderer makes the video locally.
+    body = _create_dream(auth_client, committed, video_duration=3, ratio="720:1280")
+    assert body["video_job"]["provider"] == "demo"
+    assert body["dream"]["video_status"] == "queued"
+
+    run_jobs()
+
+    job = auth_client.get(f"/api/videos/jobs/{body['video_job']['id']}").json()
+    assert job["status"] == "succeeded" and job["progress"] == 1.0
+    dream = auth_client.get(f"/api/dreams/{body['dream']['id']}").json()
+    assert dream["video_status"] == "ready"
+    assert dream["video_url"].endswith(f"/media/dreams/{dream['id']}/video.mp4")
+    video = auth_client.get(dream["video_url"])
+    assert video.status_code == 200 and video["Content-Type"] == "video/mp4"
+    path = Path(settings.MEDIA_ROOT) / "check.mp4"
+    path.write_bytes(b"".join(video.streaming_content))
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (144, 256)
+        assert abs(float(container.duration / 1_000_000) - 3) < 0.1
+    thumb = auth_client.get(dream["thumbnail_url"])
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+
+
+def test_runway_job_goes_through_every_state_and_keeps_our_copy(
+    auth_client, committed, run_jobs, runway
+):
+    runway.expect_ordered_request("/v1/text_to_video", method="POST").respond_with_json(
+        {"id": TASK}
+    )
+    _expect_statuses(
+        runway,
+        _task("PENDING"),
+        _task("THROTTLED"),
+        _task("RUNNING", progress=0.5),
+        _task("SUCCEEDED", output=[runway.url_for("/output/video.mp4")]),
+    )
+    body = _create_dream(auth_client, committed, video_duration=5, seed=42)
+
+    run_jobs()
+
+    create = next(req for req, _ in runway.log if req.path == "/v1/text_to_video")
+    assert create.headers["Authorization"] == "Bearer key_test_secret"
+    assert create.headers["X-Runway-Version"] == "2024-11-06"
+    sent = json.loads(create.data)
+    assert sent["model"] == "gen4.5" and sent["ratio"] == "1280:720"
+    assert sent["duration"] == 5 and sent["seed"] == 42
+    assert "calm sea" in sent["promptText"].lower()
+    job = VideoJob.objects.get(pk=body["video_job"]["id"])
+    assert job.status == "succeeded" and job.provider_task_id == TASK
+    assert job.submitted_at and job.provider_finished_at and job.finished_at
+    assert job.asset.source_kind == "runway"
+    assert job.asset.source_url.endswith("/output/video.mp4")
+    dream = auth_client.get(f"/api/dreams/{body['dream']['id']}").json()
+    # The URL is ours, not the provider's (which expires in 24-48 h).
+    assert "/output/" not in dream["video_url"] and dream["video_status"] == "ready"
+    assert auth_client.get(dream["video_url"]).status_code == 200
+
+
+def test_runway_progress_is_reported_while_running(auth_client, committed, runway):
+    from django.tasks import task_backends
+
+    runway.expect_request("/v1/text_to_video", method="POST").respond_with_json({"id": TASK})
+    runway.expect_request(f"/v1/tasks/{TASK}").respond_with_json(_task("RUNNING", progress=0.5))
+    body = _create_dream(auth_client, committed)
+    backend = task_backends["default"]
+    for _ in range(2):  # submit, then one poll
+        result = backend.results.pop(0)
+        with committed():
+            result.task.call(*result.args)
+
+    job = auth_client.get(f"/api/videos/jobs/{body['video_job']['id']}").json()
+    assert job["status"] == "running" and 0.4 <= job["progress"] < 0.5
+    # The next poll is scheduled, not slept for: at least 5 s later.
+    [next_poll] = backend.results
+    assert (next_poll.task.run_after - next_poll.enqueued_at).total_seconds() >= 4.9
+
+
+def test_safety_failure_is_not_retried_and_is_explained(auth_client, committed, run_jobs, runway):
+    runway.expect_request("/v1/text_to_video", method="POST").respond_with_json({"id": TASK})
+    _expect_statuses(
+        runway, _task("FAILED", failure="Blocked", failureCode="SAFETY.INPUT.TEXT")
+    )
+    body = _create_dream(auth_client, committed)
+
+    run_jobs()
+
+    job = auth_client.get(f"/api/videos/jobs/{body['video_job']['id']}").json()
+    assert job["status"] == "failed"
+    assert job["error"]["code"] == "safety_rejected"
+    assert "content policy" in job["error"]["message"]
+    assert sum(1 for req, _ in runway.log if req.path == "/v1/text_to_video") == 1
+    dream = auth_client.get(f"/api/dreams/{body['dream']['id']}").json()
+    assert dream["video_status"] == "failed"
+
+
+def test_rate_limit_is_retried_then_succeeds(auth_client, committed, run_jobs, runway):
+    runway.expect_ordered_request("/v1/text_to_video", method="POST").respond_with_json(
+        {"error": "Too many requests"}, status=429, headers={"Retry-After": "1"}
+    )
+    runway.expect_ordered_request("/v1/text_to_video", method="POST").respond_with_json(
+        {"id": TASK}
+    )
+    _expect_statuses(runway, _task("SUCCEEDED", output=[runway.url_for("/output/video.mp4")]))
+    body = _create_dream(auth_client, committed)
+
+    run_jobs()
+
+    job = VideoJob.objects.get(pk=body["video_job"]["id"])
+    assert job.status == "succeeded" and job.attempts == 1
+
+
+def test_server_errors_fail_after_the_attempt_budget(
+    auth_client, committed, run_jobs, runway, settings
+):
+    settings.VIDEO_MAX_ATTEMPTS = 3
+    runway.expect_request("/v1/text_to_video", method="POST").respond_with_data(
+        "oops", status=500
+    )
+    body = _create_dream(auth_client, committed)
+
+    run_jobs()
+
+    job = auth_client.get(f"/api/videos/jobs/{body['video_job']['id']}").json()
+    assert job["status"] == "failed" and job["error"]["code"] == "provider_unavailable"
+    assert sum(1 for req, _ in runway.log if req.path == "/v1/text_to_video") == 3
+
+
+def test_unreachable_runway_falls_back_to_the_demo_renderer(
+    auth_client, committed, run_jobs, settings
+):
+    settings.VIDEO_PROVIDER = "runway"
+    settings.RUNWAYML_API_SECRET = "key_test_secret"
+    settings.RUNWAYML_BASE_URL = "http://127.0.0.1:9"  # discard port: connection refused
+    settings.VIDEO_FALLBACK_TO_DEMO = True
+    body = _create_dream(auth_client, committed)
+
+    run_jobs()
+
+    job = auth_client.get(f"/api/videos/jobs/{body['video_job']['id']}").json()
+    assert job["status"] == "succeeded" and job["provider"] == "demo"
+
+
+def test_cancelled_at_provider_ends_the_job(auth_client, committed, run_jobs, runway):
+    runway.expect_request("/v1/text_to_video", method="POST").respond_with_json({"id": TASK})
+    _expect_statuses(runway, _task("CANCELLED"))
+    body = _create_dream(auth_client, committed)
+
+    run_jobs()
+
+    job = auth_client.get(f"/api/videos/jobs/{body['video_job']['id']}").json()
+    assert job["status"] == "cancelled"
+    dream = auth_client.get(f"/api/dreams/{body['dream']['id']}").json()
+    assert dream["video_status"] == "none"
+
+
+def test_expired_output_url_fails_with_expired(auth_client, committed, run_jobs, runway):
+    runway.expect_request("/v1/text_to_video", method="POST").respond_with_json({"id": TASK})
+    _expect_statuses(runway, _task("SUCCEEDED", output=[runway.url_for("/output/gone.mp4")]))
+    runway.expect_request("/output/gone.mp4").respond_with_data("Forbidden", status=403)
+    body = _create_dream(auth_client, committed)
+
+    run_jobs()
+
+    job = auth_client.get(f"/api/videos/jobs/{body['video_job']['id']}").json()
+    assert job["status"] == "failed" and job["error"]["code"] == "expired"
+    assert not VideoAsset.objects.exists()
+
+
+def test_cancel_stops_the_job_here_and_at_runway(auth_client, committed, run_jobs, runway):
+    from django.tasks import task_backends
+
+    runway.expect_request("/v1/text_to_video", method="POST").respond_with_json({"id": TASK})
+    runway.expect_request(f"/v1/tasks/{TASK}", method="DELETE").respond_with_response(
+        Response(status=204)
+    )
+    body = _create_dream(auth_client, committed)
+    submit = task_backends["default"].results.pop(0)
+    with committed():
+        submit.task.call(*submit.args)
+    task_backends["default"].clear()  # drop the scheduled poll: the job is cancelled first
+
+    with committed():
+        response = auth_client.post(f"/api/videos/jobs/{body['video_job']['id']}/cancel")
+    run_jobs()
+
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert any(req.method == "DELETE" for req, _ in runway.log)
+    dream = auth_client.get(f"/api/dreams/{body['dream']['id']}").json()
+    assert dream["video_status"] == "none"
+
+
+def test_generate_video_endpoint_for_an_existing_dream(auth_client, committed, run_jobs):
+    dream = _create_dream(auth_client, committed, generate_video=False)["dream"]
+    with committed():
+        response = auth_client.post(
+            "/api/ai/generate-video",
+            {"prompt": "A lighthouse in fog", "duration": 2, "dream_id": dream["id"]},
+            format="json",
+        )
+    assert response.status_code == 202
+    run_jobs()
+    job = auth_client.get(response.json()["job"]["url"]).json()
+    assert job["status"] == "succeeded" and job["dream_id"] == dream["id"]
+    refreshed = auth_client.get(f"/api/dreams/{dream['id']}").json()
+    assert refreshed["video_prompt"] == "A lighthouse in fog" and refreshed["video_duration"] == 2
+
+
+def test_generate_video_without_a_dream_serves_the_video_to_its_owner_only(
+    auth_client, client_for, committed, run_jobs
+):
+    with committed():
+        response = auth_client.post(
+            "/api/ai/generate-video", {"prompt": "Stars", "duration": 2}, format="json"
+        )
+    run_jobs()
+    job = auth_client.get(response.json()["job"]["url"]).json()
+    assert job["video_url"] and auth_client.get(job["video_url"]).status_code == 200
+    stranger = client_for()
+    assert stranger.get(job["url"]).status_code == 404
+    assert stranger.get(job["video_url"]).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"prompt": ""}, "prompt"),
+        ({"prompt": "😀" * 501}, "prompt"),  # 1002 UTF-16 code units
+        ({"prompt": "x", "duration": 0}, "duration"),
+        ({"prompt": "x", "duration": 11}, "duration"),
+        ({"prompt": "x", "duration": "4s"}, "duration"),
+        ({"prompt": "x", "ratio": "16:9"}, "ratio"),
+        ({"prompt": "x", "seed": -1}, "seed"),
+    ],
+)
+def test_generate_video_rejects_bad_input(auth_client, payload, field):
+    response = auth_client.post("/api/ai/generate-video", payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not VideoJob.objects.exists()
+
+
+def test_generate_video_for_someone_elses_dream_is_404(auth_client, client_for, committed):
+    other = client_for()
+    dream = _create_dream(other, committed, generate_video=False)["dream"]
+    response = auth_client.post(
+        "/api/ai/generate-video", {"prompt": "mine now", "dream_id": dream["id"]}, format="json"
+    )
+    assert response.status_code == 404
+
+
+def test_jobs_of_others_are_404(auth_client, client_for, committed):
+    body = _create_dream(auth_client, committed)
+    other = client_for()
+    assert other.get(f"/api/videos/jobs/{body['video_job']['id']}").status_code == 404
+    assert other.post(f"/api/videos/jobs/{body['video_job']['id']}/cancel").status_code == 404
+
+
+def test_in_flight_cap_answers_429(auth_client, committed, settings):
+    settings.VIDEO_MAX_JOBS_IN_FLIGHT = 2
+    for _ in range(2):
+        _create_dream(auth_client, committed)
+    response = auth_client.post(
+        "/api/ai/generate-video", {"prompt": "one too many"}, format="json"
+    )
+    assert response.status_code == 429
+    assert "in progress" in response.json()["detail"]
+
+
+def test_generation_throttle_answers_429(auth_client, settings, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"video_generation": "2/minute"})
+    settings.VIDEO_MAX_JOBS_IN_FLIGHT = 100
+    codes = [
+        auth_client.post("/api/ai/generate-video", {"prompt": "again"}, format="json").status_code
+        for _ in range(3)
+    ]
+    assert codes == [202, 202, 429]
+
+
+def test_a_lost_task_is_recovered(auth_client, committed, run_jobs):
+    from datetime import timedelta
+
+    from django.tasks import task_backends
+
+    from videos.services import video_jobs_recover
+
+    body = _create_dream(auth_client, committed)
+    task_backends["default"].clear()  # the worker died with the task
+    VideoJob.objects.update(updated_at=VideoJob.objects.get().created_at - timedelta(hours=1))
+
+    assert video_jobs_recover() == 1
+    run_jobs()
+
+    assert VideoJob.objects.get(pk=body["video_job"]["id"]).status == "succeeded"
