@@ -46,7 +46,7 @@ run: migrate
 	@echo "DreamJourney on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/)"
 	@$(PY) manage.py recover_video_jobs
 	@trap 'kill 0' EXIT INT TERM; \
-	$(PY) manage.py db_worker --interval 0.5 & \
+	$(PY) manage.py db_worker --interval 0.5 --no-reload & \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 test: test-deps chromium

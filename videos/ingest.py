@@ -314,7 +314,7 @@ def _ip_literal(host: str) -> IPAddress | None:
 def _parse_networks(
     entries: frozenset[str],
 ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    """Parse ``allowed_addresses``; a malformed entry is a configuration bug and raises ValueError."""
+    """Parse ``allowed_addresses``; a malformed entry is a configuration bug: ValueError."""
     return tuple(ipaddress.ip_network(entry, strict=False) for entry in sorted(entries))
 
 

@@ -552,7 +552,8 @@ def video_jobs_recover(*, stale_after: timedelta | None = None) -> int:
     Returns how many were re-enqueued. Steps are idempotent, so a job that was
     merely slow is not harmed by a second run.
     """
-    stale_after = stale_after or timedelta(seconds=settings.VIDEO_JOB_STALE_SECONDS)
+    if stale_after is None:
+        stale_after = timedelta(seconds=settings.VIDEO_JOB_STALE_SECONDS)
     cutoff = timezone.now() - stale_after
     ids = list(
         VideoJob.objects.filter(status__in=ACTIVE_JOB_STATUSES, updated_at__lt=cutoff).values_list(

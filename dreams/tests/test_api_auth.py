@@ -16,6 +16,12 @@ DREAMS = "/api/dreams"
 STRONG_PASSWORD = "moonlit-lighthouse-47"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher costs ~0.4 s a password; these tests check behaviour, not cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def dream_body(title: str = "Flying over the sea", **extra) -> dict:
     return {"title": title, "content": "I flew over a calm sea at dawn.", **extra}
 

@@ -140,9 +140,7 @@ def test_runway_progress_is_reported_while_running(auth_client, committed, runwa
 
 def test_safety_failure_is_not_retried_and_is_explained(auth_client, committed, run_jobs, runway):
     runway.expect_request("/v1/text_to_video", method="POST").respond_with_json({"id": TASK})
-    _expect_statuses(
-        runway, _task("FAILED", failure="Blocked", failureCode="SAFETY.INPUT.TEXT")
-    )
+    _expect_statuses(runway, _task("FAILED", failure="Blocked", failureCode="SAFETY.INPUT.TEXT"))
     body = _create_dream(auth_client, committed)
 
     run_jobs()
@@ -176,9 +174,7 @@ def test_server_errors_fail_after_the_attempt_budget(
     auth_client, committed, run_jobs, runway, settings
 ):
     settings.VIDEO_MAX_ATTEMPTS = 3
-    runway.expect_request("/v1/text_to_video", method="POST").respond_with_data(
-        "oops", status=500
-    )
+    runway.expect_request("/v1/text_to_video", method="POST").respond_with_data("oops", status=500)
     body = _create_dream(auth_client, committed)
 
     run_jobs()
@@ -322,9 +318,7 @@ def test_in_flight_cap_answers_429(auth_client, committed, settings):
     settings.VIDEO_MAX_JOBS_IN_FLIGHT = 2
     for _ in range(2):
         _create_dream(auth_client, committed)
-    response = auth_client.post(
-        "/api/ai/generate-video", {"prompt": "one too many"}, format="json"
-    )
+    response = auth_client.post("/api/ai/generate-video", {"prompt": "one too many"}, format="json")
     assert response.status_code == 429
     assert "in progress" in response.json()["detail"]
 

@@ -1,0 +1,274 @@
+"""Benchmark ``videos.ingest.download_video``: throughput and memory against a plain copy.
+
+Run: ``.venv/bin/python bench/ingest.py`` (about half a minute; needs ~1.2 GB free in the
+temp dir). Prints a markdown table and the ratios.
+
+What it does:
+
+* writes a real H.264 MP4 (PyAV, 320x240, 2 s) padded to 50 MB and 500 MB with an
+  ISO-BMFF ``free`` box, the format's own padding atom. The files are valid MP4s, so
+  the PyAV probe passes honestly, and every byte still travels over HTTP; encoding
+  500 MB of real video would take minutes and measure x264, not ingest;
+* serves them from a threaded ``http.server`` on 127.0.0.1, in a thread of this process;
+* (a) throughput: ``download_video`` (stream + sha256 + probe + rename) against
+  ``requests.get(stream=True)`` copying the same bytes to a file, best of N runs each;
+  a third runner, ``requests`` plus sha256, shows how much of the gap is the hash;
+* (b) memory: each download runs in a fresh child process. After its imports the child
+  resets its RSS high-water mark (``/proc/self/clear_refs``, Linux), notes its RSS, runs
+  the download and reads ``ru_maxrss``; the growth (peak minus RSS before) is compared
+  to the file size, along with the tracemalloc peak. A ``requests`` child gives the
+  same numbers for the plain copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import http.server
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MB = 1024 * 1024
+CHUNK = 1024 * 1024
+SIZES_MB = (50, 500)
+
+
+def make_mp4(path: Path, total_bytes: int) -> None:
+    """Write a real MP4 clip, padded with a ``free`` box to exactly ``total_bytes``."""
+    import av
+    import numpy as np
+
+    clip = path.with_suffix(".clip.mp4")
+    rng = np.random.default_rng(0)
+    with av.open(str(clip), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for index in range(48):
+            image = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = index
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    data = clip.read_bytes()
+    clip.unlink()
+    pad = total_bytes - len(data)
+    assert 8 <= pad < 2**32, "a 32-bit free box holds the padding"
+    block = bytes(CHUNK)
+    with path.open("wb") as out:
+        out.write(data)
+        out.write(pad.to_bytes(4, "big") + b"free")
+        remaining = pad - 8
+        while remaining:
+            written = out.write(block[: min(CHUNK, remaining)])
+            remaining -= written
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def start_server(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve ``directory`` on an ephemeral loopback port from a daemon thread."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def ingest_policy():  # -> IngestPolicy, imported late so the parent stays light
+    from videos.ingest import IngestPolicy
+
+    return IngestPolicy(
+        allow_http=True, allowed_addresses=frozenset({"127.0.0.1"}), max_bytes=600 * MB
+    )
+
+
+def run_ingest(url: str, dest: Path) -> int:
+    """One ``download_video``; returns the size and deletes the file."""
+    from videos.ingest import download_video
+
+    result = download_video(url, policy=ingest_policy(), dest_dir=dest)
+    result.path.unlink()
+    return result.size
+
+
+def run_requests(url: str, dest: Path, *, hashed: bool = False) -> int:
+    """The baseline: a plain streamed copy with requests (hashed if asked); returns the size."""
+    import requests
+
+    sha = hashlib.sha256()
+    size = 0
+    with requests.Session() as session:
+        session.trust_env = False  # no proxy from the environment for loopback
+        with session.get(url, stream=True, timeout=(5, 30)) as response:
+            response.raise_for_status()
+            with tempfile.NamedTemporaryFile(dir=dest, suffix=".part") as out:
+                for chunk in response.iter_content(CHUNK):
+                    size += len(chunk)
+                    if hashed:
+                        sha.update(chunk)
+                    out.write(chunk)
+    return size
+
+
+RUNNERS = {
+    "ingest": run_ingest,
+    "requests": run_requests,
+    "requests+sha256": functools.partial(run_requests, hashed=True),
+}
+
+
+def child(kind: str, url: str, dest: Path) -> None:
+    """Child mode: run one download, print peak RSS before/after and the tracemalloc peak."""
+    import tracemalloc
+
+    import requests  # noqa: F401 - imported up front so the baseline RSS includes it
+    import urllib3  # noqa: F401
+
+    import videos.ingest  # noqa: F401
+
+    # Importing PyAV briefly peaks far above the steady state; without a reset that
+    # old high-water mark would hide any growth during the download.
+    reset = reset_peak_rss()
+    before = current_rss()
+    size = RUNNERS[kind](url, dest)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # A second run for the Python-heap peak: tracemalloc's own tables would inflate RSS.
+    tracemalloc.start()
+    RUNNERS[kind](url, dest)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        json.dumps(
+            {
+                "size": size,
+                "rss_before": before,
+                "rss_after": after,
+                "traced": traced_peak,
+                "reset": reset,
+            }
+        )
+    )
+
+
+def reset_peak_rss() -> bool:
+    """Reset this process's peak RSS (VmHWM, which ru_maxrss reports); False if unsupported."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def current_rss() -> int:
+    """This process's resident set size now, in bytes (Linux /proc)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize()
+
+
+def measure_memory(kind: str, url: str, dest: Path) -> dict[str, int]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", kind, url, str(dest)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def best_times(url: str, dest: Path, repeat: int) -> dict[str, float]:
+    """Best wall time per runner; runs are interleaved so drift hits every runner alike."""
+    times: dict[str, list[float]] = {kind: [] for kind in RUNNERS}
+    for _ in range(repeat):
+        for kind, runner in RUNNERS.items():
+            started = time.perf_counter()
+            runner(url, dest)
+            times[kind].append(time.perf_counter() - started)
+    return {kind: min(values) for kind, values in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing (best is kept)")
+    parser.add_argument("--child", nargs=3, metavar=("KIND", "URL", "DEST"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, url, dest = args.child
+        child(kind, url, Path(dest))
+        return
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
+        served, dest = Path(tmp, "served"), Path(tmp, "dest")
+        served.mkdir()
+        dest.mkdir()
+        started = time.perf_counter()
+        for size_mb in SIZES_MB:
+            make_mp4(served / f"dream-{size_mb}mb.mp4", size_mb * MB)
+        print(
+            f"generated {' and '.join(f'{s} MB' for s in SIZES_MB)} MP4s in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        server, base = start_server(served)
+        try:
+            for size_mb in SIZES_MB:
+                url = f"{base}/dream-{size_mb}mb.mp4"
+                run_ingest(url, dest)  # warm up: page cache, imports
+                best = best_times(url, dest, args.repeat)
+                memory = {kind: measure_memory(kind, url, dest) for kind in ("ingest", "requests")}
+                assert memory["ingest"]["size"] == memory["requests"]["size"] == size_mb * MB
+                rows.append((size_mb, best, memory))
+        finally:
+            server.shutdown()
+
+    print()
+    print(
+        "| file | requests MB/s | requests+sha256 MB/s | ingest MB/s | ingest / requests | "
+        "ingest peak RSS | RSS growth (ingest) | growth / file | tracemalloc peak | "
+        "RSS growth (requests) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    speed_ratios, memory_ratios = [], []
+    for size_mb, best, memory in rows:
+        ingest, plain = memory["ingest"], memory["requests"]
+        growth = ingest["rss_after"] - ingest["rss_before"]
+        growth_plain = plain["rss_after"] - plain["rss_before"]
+        speed_ratios.append(best["requests"] / best["ingest"])
+        memory_ratios.append(growth / (size_mb * MB))
+        print(
+            f"| {size_mb} MB | {size_mb / best['requests']:.0f} "
+            f"| {size_mb / best['requests+sha256']:.0f} | {size_mb / best['ingest']:.0f} "
+            f"| {speed_ratios[-1]:.2f} | {ingest['rss_after'] / MB:.1f} MB "
+            f"| {growth / MB:.1f} MB | {memory_ratios[-1]:.4f} | {ingest['traced'] / MB:.2f} MB "
+            f"| {growth_plain / MB:.1f} MB |"
+        )
+    if not all(memory["ingest"]["reset"] for _, _, memory in rows):
+        print("\n(peak RSS could not be reset here: growth includes import-time peaks)")
+    print()
+    print(
+        f"throughput ratio ingest / requests: "
+        f"{', '.join(f'{r:.2f}' for r in speed_ratios)} "
+        f"({' and '.join(f'{s} MB' for s in SIZES_MB)}; 1.00 = as fast as a plain copy)"
+    )
+    print(
+        f"memory ratio peak RSS growth / file size: "
+        f"{', '.join(f'{r:.4f}' for r in memory_ratios)} "
+        "(flat: the growth stays the same while the file grows tenfold)"
+    )
+
+
+if __name__ == "__main__":
+    main()
