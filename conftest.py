@@ -17,6 +17,8 @@ def _isolated_media(settings, tmp_path):
     settings.VIDEO_DEMO_WORKDIR = tmp_path / "demo-renders"
     settings.VIDEO_INGEST_ALLOWED_ADDRESSES = []
     settings.VIDEO_DEMO_MAX_WIDTH = 256  # small renders keep the suite fast
+    # The production hasher costs ~0.4 s a password; tests check behaviour, not cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks are recorded, not run: tests drive jobs with `run_jobs` (or a real worker in e2e).
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     from django.core.cache import cache

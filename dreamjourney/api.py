@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.authentication import CSRFCheck
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -44,3 +45,13 @@ def enforce_demo_csrf(request) -> None:
     reason = check.process_view(request._request, None, (), {})
     if reason:
         raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
+
+
+class SafeJSONParser(JSONParser):
+    """JSON that nests too deeply is a 400 like any other malformed body, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc

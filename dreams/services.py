@@ -77,6 +77,48 @@ def dream_create(
 
 
 @transaction.atomic
+def dream_create_with_video(
+    *,
+    owner: Owner,
+    title: str,
+    content: str,
+    generate_video: bool = True,
+    analysis: dict[str, Any] | None = None,
+    video_prompt: str = "",
+    video_duration: int = DEFAULT_VIDEO_SECONDS,
+    ratio: str = "1280:720",
+    seed: int | None = None,
+    is_public: bool = False,
+):
+    """Create a dream and (unless ``generate_video`` is false) queue its video, atomically.
+
+    The prompt is built from the dream when none is given. Raises
+    ``JobLimitExceeded`` (and saves nothing) when the owner has too many jobs in flight.
+    """
+    from videos.prompts import build_video_prompt
+    from videos.services import video_job_submit_generation
+
+    analysis = analysis or analyse_dream(title=title, content=content)
+    prompt = video_prompt or build_video_prompt(title=title, content=content, analysis=analysis)
+    dream = dream_create(
+        owner=owner,
+        title=title,
+        content=content,
+        analysis=analysis,
+        is_public=is_public,
+        video_prompt=prompt,
+        video_duration=video_duration,
+    )
+    job = None
+    if generate_video:
+        job = video_job_submit_generation(
+            owner=owner, dream=dream, prompt=prompt, duration=video_duration, ratio=ratio, seed=seed
+        )
+    dream.refresh_from_db()
+    return dream, job
+
+
+@transaction.atomic
 def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) -> AbstractDream:
     """Apply validated ``data`` to the owner's ``dream``.
 

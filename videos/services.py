@@ -223,9 +223,10 @@ def _enqueue_advance(job_id, *, delay: float | None = None) -> None:
     task.enqueue(str(job_id))
 
 
-def _start_job(job: VideoJob) -> None:
+def _start_job(job: VideoJob, *, enqueue: bool = True) -> None:
     _dream_sync_with_job(job)
-    transaction.on_commit(lambda: _enqueue_advance(job.id))
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue_advance(job.id))
 
 
 @transaction.atomic
@@ -269,11 +270,14 @@ def video_ingest_submit(
     thumbnail_url: str = "",
     video_prompt: str = "",
     video_duration: int | None = None,
+    enqueue: bool = True,
+    enforce_limit: bool = True,
 ) -> VideoJob:
     """Queue copying a video (a URL, or an uploaded file) into our storage for ``dream``.
 
     Idempotent: while a copy of the same URL for the same dream is in flight or
-    done, the existing job is returned instead of a second copy.
+    done, the existing job is returned instead of a second copy. With
+    ``enqueue=False`` the caller runs the job itself (``video_job_advance``).
     """
     if source_url:
         existing = (
@@ -285,7 +289,8 @@ def video_ingest_submit(
         )
         if existing is not None:
             return existing
-    _check_in_flight_limit(owner)
+    if enforce_limit:
+        _check_in_flight_limit(owner)
     job = VideoJob(
         kind=JobKind.INGEST,
         provider=Provider.UPLOAD if upload is not None else Provider.URL,
@@ -306,7 +311,7 @@ def video_ingest_submit(
         fields["video_duration"] = video_duration
     if fields:
         type(dream).objects.filter(pk=dream.pk).update(**fields)
-    _start_job(job)
+    _start_job(job, enqueue=enqueue)
     return job
 
 

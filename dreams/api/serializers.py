@@ -33,9 +33,22 @@ class HttpUrlField(serializers.URLField):
         return value
 
 
+def _has_unstorable_text(value: Any) -> bool:
+    """NUL and lone surrogates cannot be stored (PostgreSQL jsonb, UTF-8): refuse them."""
+    if isinstance(value, str):
+        return "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    if isinstance(value, dict):
+        return any(_has_unstorable_text(k) or _has_unstorable_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_unstorable_text(item) for item in value)
+    return False
+
+
 def validate_analysis(value: Any) -> dict:
     if not isinstance(value, dict):
         raise serializers.ValidationError("Must be a JSON object.")
+    if _has_unstorable_text(value):
+        raise serializers.ValidationError("Must not contain NUL or unpaired surrogate characters.")
     if len(json.dumps(value, ensure_ascii=False).encode()) > ANALYSIS_MAX_BYTES:
         raise serializers.ValidationError("Must be at most 16 KB of JSON.")
     for key in ("emotions", "keywords"):

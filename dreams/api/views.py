@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 from dreamjourney.api import enforce_demo_csrf
 from dreamjourney.pagination import NewestFirstCursorPagination
 from dreams import selectors, services
-from dreams.analysis import analyse_dream
 from dreams.api.serializers import (
     DreamInputSerializer,
     DreamSerializer,
@@ -31,8 +30,6 @@ from dreams.api.serializers import (
 )
 from dreams.models import DemoDream
 from dreams.owners import Owner
-from videos.prompts import build_video_prompt
-from videos.services import video_job_submit_generation
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -83,7 +80,7 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             request,
             selectors.dream_list(
                 owner=owner,
-                q=params.get("q", "")[:200],
+                q=params.get("q", "").replace("\x00", "")[:200],
                 has_video=_parse_bool(params.get("has_video")),
                 is_public=_parse_bool(params.get("is_public")),
             ),
@@ -102,7 +99,11 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
 
     @extend_schema(responses=DreamSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(DreamSerializer(self._get(request, pk), context={"request": request}).data)
+        """One of the caller's dreams, or any dream in the public gallery."""
+        dream = selectors.dream_visible_get(owner=self.owner(request), dream_id=pk)
+        if dream is None:
+            raise Http404
+        return Response(DreamSerializer(dream, context={"request": request}).data)
 
     @extend_schema(request=DreamUpdateSerializer, responses=DreamSerializer)
     def update(self, request: Request, pk: str) -> Response:
@@ -135,26 +136,9 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
     def with_video(self, request: Request) -> Response:
         """Create a dream and start generating its video at once."""
         data = _validated(DreamWithVideoInputSerializer, request)
-        owner = self.owner(request, create=True)
-        generate = data.pop("generate_video")
-        ratio, seed = data.pop("ratio"), data.pop("seed", None)
-        analysis = data.pop("analysis", None) or analyse_dream(
-            title=data["title"], content=data["content"]
+        dream, job = services.dream_create_with_video(
+            owner=self.owner(request, create=True), **data
         )
-        prompt = data.pop("video_prompt") or build_video_prompt(
-            title=data["title"], content=data["content"], analysis=analysis
-        )
-        dream = services.dream_create(owner=owner, analysis=analysis, video_prompt=prompt, **data)
-        job = None
-        if generate:
-            job = video_job_submit_generation(
-                owner=owner,
-                dream=dream,
-                prompt=prompt,
-                duration=data["video_duration"],
-                ratio=ratio,
-                seed=seed,
-            )
         dream.refresh_from_db()
         body = DreamWithJobSerializer(
             {"dream": dream, "video_job": job}, context={"request": request}
@@ -180,10 +164,10 @@ def _validated(serializer_class, request: Request, *, partial: bool = False) -> 
     return dict(serializer.validated_data)
 
 
-class RegisterView(APIView):
+class RegisterView(OwnerMixin, APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
-    authentication_classes: list = []
+    authentication_classes: list = []  # credentials come in the body; CSRF via OwnerMixin
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer})
     def post(self, request: Request) -> Response:
@@ -198,10 +182,13 @@ class RegisterView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class TokenView(APIView):
+class TokenView(OwnerMixin, APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
-    authentication_classes: list = []
+    authentication_classes: list = []  # credentials come in the body; CSRF via OwnerMixin
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return "Token"  # so wrong credentials are a 401, not a 403
 
     @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
     def post(self, request: Request) -> Response:

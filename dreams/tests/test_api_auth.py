@@ -16,12 +16,6 @@ DREAMS = "/api/dreams"
 STRONG_PASSWORD = "moonlit-lighthouse-47"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The production hasher costs ~0.4 s a password; these tests check behaviour, not cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def dream_body(title: str = "Flying over the sea", **extra) -> dict:
     return {"title": title, "content": "I flew over a calm sea at dawn.", **extra}
 
@@ -168,13 +162,6 @@ def test_token_refused_with_a_detail(api_client, username, password):
     assert response.json()["detail"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: TokenView sets authentication_classes = [], so DRF turns its AuthenticationFailed "
-        "into 403 Forbidden (no WWW-Authenticate header to send) instead of 401/400"
-    ),
-)
 def test_token_wrong_password_is_401_or_400(api_client):
     UserFactory(username="sol")
 
@@ -403,14 +390,6 @@ def test_token_clients_do_not_need_the_csrf_token(user):
     assert client.post(DREAMS, dream_body(), format="json").status_code == 201
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: RegisterView (authentication_classes = [], no enforce_demo_csrf) accepts a "
-        "cross-site POST riding on a demo session cookie, and account_register then moves "
-        "that session's demo dreams into the account the forger chose"
-    ),
-)
 def test_register_riding_on_a_demo_session_needs_the_csrf_token():
     # Given a browser with demo dreams
     browser = APIClient(enforce_csrf_checks=True)

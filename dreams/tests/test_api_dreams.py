@@ -39,12 +39,6 @@ DREAM_FIELDS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The production hasher costs ~0.4 s a password; these tests check behaviour, not cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def dream_body(title: str = "Flying over the sea", **extra) -> dict:
     return {"title": title, "content": "I flew over a calm sea at dawn.", **extra}
 
@@ -622,14 +616,6 @@ def test_with_video_refuses_more_jobs_than_allowed_in_flight(auth_client, settin
     assert response.json()["detail"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: DreamViewSet.with_video (dreams/api/views.py, with_video) calls "
-        "services.dream_create and then video_job_submit_generation outside one transaction; "
-        "when the second raises JobLimitExceeded the client gets 429 but the dream is saved"
-    ),
-)
 def test_with_video_refused_for_too_many_jobs_saves_no_dream(auth_client, settings):
     # Given a user already at the in-flight limit
     settings.VIDEO_MAX_JOBS_IN_FLIGHT = 1

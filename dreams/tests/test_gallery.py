@@ -19,12 +19,6 @@ pytestmark = pytest.mark.django_db
 GALLERY = "/api/dreams/public/gallery"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The production hasher costs ~0.4 s a password; these tests check behaviour, not cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def gallery_ids(client: APIClient | None = None, url: str = GALLERY) -> list[str]:
     response = (client or APIClient()).get(url)
     assert response.status_code == 200, response.content

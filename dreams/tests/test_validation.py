@@ -6,19 +6,10 @@ import json
 import uuid
 
 import pytest
-from django.db import connection
 
 pytestmark = pytest.mark.django_db
 
-ON_POSTGRES = connection.vendor == "postgresql"
-
 DREAMS = "/api/dreams"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The production hasher costs ~0.4 s a password; these tests check behaviour, not cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def valid_dream(**overrides) -> dict:
@@ -428,18 +419,7 @@ def test_read_only_fields_cannot_be_patched(auth_client):
         "\\",
         "ünïcödé 夢",
         "x" * 5000,
-        pytest.param(
-            "\x00",
-            marks=pytest.mark.xfail(
-                ON_POSTGRES,
-                strict=True,
-                reason=(
-                    "bug: dreams/api/views.py:86 passes ?q= unchecked to "
-                    "dreams/selectors.py:23 (title__icontains); PostgreSQL raises DataError "
-                    "'cannot contain NUL (0x00) bytes' -> 500"
-                ),
-            ),
-        ),
+        "\x00",
     ],
     ids=["percent", "underscore", "sql", "backslash", "unicode", "5000-chars", "nul-byte"],
 )
@@ -483,14 +463,6 @@ def test_odd_list_parameters_are_not_an_error(auth_client, params):
         pytest.param({"emotions": ["fe\x00ar"]}, id="nul-in-emotion"),
     ],
 )
-@pytest.mark.xfail(
-    ON_POSTGRES,
-    strict=True,
-    reason=(
-        "bug: validate_analysis (dreams/api/serializers.py:36) lets U+0000 through; "
-        "PostgreSQL jsonb refuses it on INSERT (UntranslatableCharacter) -> 500"
-    ),
-)
 def test_analysis_with_a_nul_character_is_not_a_500(auth_client, analysis):
     # PostgreSQL's jsonb cannot store U+0000: it must be refused, or stored, never crash
     response = auth_client.post(DREAMS, valid_dream(analysis=analysis), format="json")
@@ -504,14 +476,6 @@ def test_analysis_with_a_nul_character_is_not_a_500(auth_client, analysis):
         pytest.param(b'{"notes": "\\ud800"}', id="lone-surrogate-value"),
         pytest.param(b'{"emotions": ["\\udfff"]}', id="lone-surrogate-emotion"),
     ],
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: dreams/api/serializers.py:39 validate_analysis does "
-        "json.dumps(..., ensure_ascii=False).encode(), which raises UnicodeEncodeError "
-        "on a lone surrogate (valid JSON escape) -> 500"
-    ),
 )
 def test_analysis_with_a_lone_surrogate_is_not_a_500(auth_client, raw):
     body = b'{"title": "T", "content": "C", "analysis": ' + raw + b"}"
@@ -530,13 +494,6 @@ def test_text_with_a_lone_surrogate_is_rejected(auth_client, field):
     assert_rejected(response, field)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: DRF's JSONParser (settings DEFAULT_PARSER_CLASSES) only turns ValueError into "
-        "ParseError; json's RecursionError on a deeply nested body escapes -> 500"
-    ),
-)
 def test_deeply_nested_json_is_not_a_500(auth_client):
     body = b'{"title": "T", "content": "C", "analysis": {"x": ' + b"[" * 100_000
     body += b"]" * 100_000 + b"}}"

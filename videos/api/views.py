@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from dreamjourney.api import SafeJSONParser
 from dreams.api.serializers import DreamWithJobSerializer
 from dreams.api.views import OwnerMixin, _validated
 from dreams.selectors import dream_get
@@ -50,7 +51,7 @@ class GenerateVideoView(OwnerMixin, APIView):
 
 
 class StoreVideoView(OwnerMixin, APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         request={

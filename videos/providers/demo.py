@@ -172,7 +172,7 @@ _STEM_TO_MOOD: list[tuple[str, str]] = sorted(
 )
 
 _RATIO_RE = re.compile(r"^\s*(\d{1,5})\s*:\s*(\d{1,5})\s*$")
-_KEY_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$")
+_KEY_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")  # used with fullmatch
 
 
 def ratio_to_size(ratio: str, *, max_width: int = 640) -> tuple[int, int]:
@@ -565,7 +565,7 @@ class DemoProvider:
             ProviderError: ``invalid_input`` for a bad ratio or duration; ``internal_error``
                 for an unusable idempotency key (not retryable) or a failed write (retryable).
         """
-        if not isinstance(idempotency_key, str) or not _KEY_RE.match(idempotency_key):
+        if not isinstance(idempotency_key, str) or not _KEY_RE.fullmatch(idempotency_key):
             # The key becomes a file name; anything else could escape the workdir.
             raise ProviderError(
                 errors.INTERNAL, f"idempotency key {idempotency_key!r} is not file-name safe"
@@ -637,5 +637,5 @@ class DemoProvider:
         return (
             isinstance(task_id, str)
             and task_id.startswith("demo-")
-            and _KEY_RE.match(task_id[5:]) is not None
+            and _KEY_RE.fullmatch(task_id[5:]) is not None
         )

@@ -329,7 +329,9 @@ def test_cancel_and_cleanup_delete_the_file(provider: DemoProvider) -> None:
         remove(task_id)  # a second call is harmless
 
 
-@pytest.mark.parametrize("key", ["../escape", "a/b", "", ".hidden", "x" * 201, "sp ace"])
+@pytest.mark.parametrize(
+    "key", ["../escape", "a/b", "", ".hidden", "x" * 201, "sp ace", "line\n", "..", "a\x00"]
+)
 def test_unsafe_idempotency_keys_are_refused(provider: DemoProvider, key: str) -> None:
     with pytest.raises(ProviderError) as caught:
         provider.submit(request(), idempotency_key=key)
