@@ -50,6 +50,7 @@ __all__ = [
     "IngestError",
     "IngestPolicy",
     "Resolver",
+    "check_url",
     "download_video",
 ]
 
@@ -241,6 +242,20 @@ def download_video(
 
 
 # --- URL and address checks ---------------------------------------------------
+
+
+def check_url(url: str, *, policy: IngestPolicy) -> None:
+    """Refuse at once what can be refused without DNS or a connection.
+
+    For a request handler: a bad scheme, userinfo, a host outside the
+    allowlist, or an IP literal that is not public raise ``url_not_allowed``
+    (so the client gets a 400 now); names are resolved and checked again when
+    the download runs.
+    """
+    target = _check_url(url, policy)
+    literal = _ip_literal(target.host)
+    if literal is not None:
+        _resolve(target, _parse_networks(policy.allowed_addresses), socket.getaddrinfo)
 
 
 def _check_url(url: str, policy: IngestPolicy) -> _Target:

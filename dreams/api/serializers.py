@@ -10,7 +10,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from dreams.models import MAX_VIDEO_SECONDS, MIN_VIDEO_SECONDS, AbstractDream
-from videos.api.serializers import RATIO_CHOICES, VideoJobSerializer, absolute_url
+from videos.api.serializers import (
+    RATIO_CHOICES,
+    VideoJobSerializer,
+    absolute_url,
+    validate_fetchable_url,
+)
 from videos.services import dream_thumbnail_path, dream_video_path
 
 ANALYSIS_MAX_BYTES = 16 * 1024
@@ -82,6 +87,10 @@ class DreamInputSerializer(serializers.Serializer):
     video_duration = serializers.IntegerField(
         required=False, min_value=MIN_VIDEO_SECONDS, max_value=MAX_VIDEO_SECONDS, default=4
     )
+
+
+    def validate_video_url(self, value: str) -> str:
+        return validate_fetchable_url(value) if value else value
 
 
 class DreamUpdateSerializer(DreamInputSerializer):

@@ -9,10 +9,22 @@ from rest_framework import serializers
 
 from videos.models import VideoJob
 from videos.prompts import PROMPT_LIMIT, utf16_len
-from videos.services import dream_thumbnail_path, dream_video_path
+from videos.ingest import IngestError, check_url
+from videos.services import dream_thumbnail_path, dream_video_path, ingest_policy
 
 # RunwayML's text_to_video ratios (pixel strings).
 RATIO_CHOICES = ["1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672"]
+
+
+def validate_fetchable_url(value: str) -> str:
+    """A video URL we may download: refused now (400) when that is knowable without DNS."""
+    if not value.lower().startswith(("http://", "https://")):
+        raise serializers.ValidationError("Only http and https URLs are allowed.")
+    try:
+        check_url(value, policy=ingest_policy())
+    except IngestError as exc:
+        raise serializers.ValidationError(exc.message) from exc
+    return value
 
 
 def absolute_url(request: HttpRequest | None, path: str) -> str:
@@ -107,9 +119,7 @@ class StoreVideoInputSerializer(serializers.Serializer):
     video_duration = serializers.IntegerField(required=False, min_value=2, max_value=10)
 
     def validate_video_url(self, value: str) -> str:
-        if not value.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError("Only http and https URLs are allowed.")
-        return value
+        return validate_fetchable_url(value)
 
     def validate_file(self, value):
         if value.size > settings.VIDEO_MAX_BYTES:

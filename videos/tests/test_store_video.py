@@ -175,22 +175,43 @@ def test_store_video_for_someone_elses_dream_is_404(auth_client, client_for):
     assert response.status_code == 404
 
 
-def test_store_video_rejects_private_addresses_with_the_guard_on(
-    auth_client, committed, run_jobs, settings
-):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/x.mp4",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/x.mp4",
+        "http://[::ffff:10.0.0.1]/x.mp4",
+        "http://10.1.2.3/x.mp4",
+    ],
+)
+def test_store_video_rejects_private_addresses(auth_client, settings, url):
     settings.VIDEO_INGEST_ALLOW_HTTP = True  # only the address guard is under test
     dream = _dream(auth_client)
-    for url in ["http://127.0.0.1/x.mp4", "http://169.254.169.254/latest", "http://[::1]/x.mp4"]:
-        with committed():
-            response = auth_client.post(
-                "/api/ai/store-video", {"dream_id": dream["id"], "video_url": url}, format="json"
-            )
-        if response.status_code == 202:
-            run_jobs()
-            job = VideoJob.objects.get(pk=response.json()["video_job"]["id"])
-            assert job.status == "failed" and job.error_code == "url_not_allowed"
-        else:
-            assert response.status_code == 400
+    response = auth_client.post(
+        "/api/ai/store-video", {"dream_id": dream["id"], "video_url": url}, format="json"
+    )
+    assert response.status_code == 400
+    assert "video_url" in response.json()
+    assert not VideoJob.objects.exists()
+
+
+def test_a_name_resolving_to_a_private_address_fails_the_job(
+    auth_client, committed, run_jobs, settings
+):
+    # "localhost" is a name (not an IP literal): it is only caught when resolved, in the job.
+    settings.VIDEO_INGEST_ALLOW_HTTP = True
+    dream = _dream(auth_client)
+    with committed():
+        response = auth_client.post(
+            "/api/ai/store-video",
+            {"dream_id": dream["id"], "video_url": "http://localhost:8000/x.mp4"},
+            format="json",
+        )
+    assert response.status_code == 202
+    run_jobs()
+    job = auth_client.get(response.json()["video_job"]["url"]).json()
+    assert job["status"] == "failed" and job["error"]["code"] == "url_not_allowed"
     assert not VideoAsset.objects.exists()
 
 
