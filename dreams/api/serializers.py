@@ -88,7 +88,6 @@ class DreamInputSerializer(serializers.Serializer):
         required=False, min_value=MIN_VIDEO_SECONDS, max_value=MAX_VIDEO_SECONDS, default=4
     )
 
-
     def validate_video_url(self, value: str) -> str:
         return validate_fetchable_url(value) if value else value
 

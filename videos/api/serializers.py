@@ -7,9 +7,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from rest_framework import serializers
 
+from videos.ingest import IngestError, check_url
 from videos.models import VideoJob
 from videos.prompts import PROMPT_LIMIT, utf16_len
-from videos.ingest import IngestError, check_url
 from videos.services import dream_thumbnail_path, dream_video_path, ingest_policy
 
 # RunwayML's text_to_video ratios (pixel strings).
