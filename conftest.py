@@ -15,6 +15,8 @@ def _isolated_media(settings, tmp_path):
     """Every test writes media and demo renders under its own temp folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.VIDEO_DEMO_WORKDIR = tmp_path / "demo-renders"
+    settings.EMERGENCY_JOURNAL_PATH = tmp_path / "emergency.sqlite3"
+    settings.EMERGENCY_AUTO_REPLAY = False
     settings.VIDEO_INGEST_ALLOWED_ADDRESSES = []
     settings.VIDEO_DEMO_MAX_WIDTH = 256  # small renders keep the suite fast
     # The production hasher costs ~0.4 s a password; tests check behaviour, not cost.

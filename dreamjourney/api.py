@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, IntegrityError
 from rest_framework import exceptions, status
 from rest_framework.authentication import CSRFCheck
 from rest_framework.parsers import JSONParser
@@ -10,6 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from videos.services import JobLimitExceeded
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is briefly unavailable. Please try again in a moment."
+    default_code = "database_unavailable"
 
 
 class TooManyJobs(exceptions.APIException):
@@ -25,7 +33,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, JobLimitExceeded):
         exc = TooManyJobs(detail=str(exc))
-    return drf_exception_handler(exc, context)
+    elif isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
+        exc = DatabaseUnavailable()
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, DatabaseUnavailable):
+        response["Retry-After"] = "5"
+    return response
 
 
 def enforce_demo_csrf(request) -> None:
@@ -36,7 +49,7 @@ def enforce_demo_csrf(request) -> None:
     """
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return
-    if request.user.is_authenticated or not request.session.session_key:
+    if request.user.is_authenticated or settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return
     if getattr(request._request, "_dont_enforce_csrf_checks", False):
         return

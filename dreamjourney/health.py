@@ -24,7 +24,10 @@ def _check(fn) -> str:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Database, storage and task backend can be used; 503 when any cannot."""
+    """Can this instance take traffic? 503 only when storage or the task backend fail.
+
+    A database outage makes the instance ``degraded``: dreams go to the emergency journal.
+    """
     from django.tasks import task_backends
 
     def database() -> None:
@@ -37,7 +40,17 @@ def readyz(request: HttpRequest) -> JsonResponse:
     def tasks() -> None:
         task_backends["default"]
 
+    from dreams.emergency import emergency_pending_count
+
     checks = {"database": _check(database), "storage": _check(storage), "tasks": _check(tasks)}
-    ready = all(v == "ok" for v in checks.values())
-    body = {"status": "ok" if ready else "unavailable", "checks": checks, "tier": "dreams"}
+    # Without the database we still take dreams (emergency tier): degraded, not unready.
+    ready = checks["storage"] == "ok" and checks["tasks"] == "ok"
+    healthy = ready and checks["database"] == "ok"
+    body = {
+        "status": "ok" if healthy else ("degraded" if ready else "unavailable"),
+        "checks": checks,
+        # Where new dreams go right now, and how many wait in the emergency journal.
+        "tier": "dreams" if checks["database"] == "ok" else "emergency",
+        "emergency_waiting": emergency_pending_count(),
+    }
     return JsonResponse(body, status=200 if ready else 503)

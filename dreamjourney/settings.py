@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dreams.emergency.EmergencyReplayMiddleware",
 ]
 
 ROOT_URLCONF = "dreamjourney.urls"
@@ -78,6 +79,11 @@ DATABASES = {
     ),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast when the database is unreachable, so the emergency tier can take over.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # A file (not :memory:) so end-to-end tests can share the test database with a worker.
@@ -94,6 +100,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions live in signed cookies: demo mode and logins keep working while the
+# database is unreachable (see dreams/emergency.py). They hold only small ids.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 30)
+AUTHENTICATION_BACKENDS = ["dreams.authentication.ResilientModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "journal"
 LOGOUT_REDIRECT_URL = "home"
@@ -167,10 +179,15 @@ VIDEO_INGEST_ALLOWED_HOSTS = env.list("VIDEO_INGEST_ALLOWED_HOSTS", default=[])
 VIDEO_INGEST_ALLOWED_ADDRESSES = env.list("VIDEO_INGEST_ALLOWED_ADDRESSES", default=[])
 DREAMS_PREMODERATION = env.bool("DREAMS_PREMODERATION", default=True)
 
+# --- Emergency tier: dreams written while the database is unreachable.
+EMERGENCY_JOURNAL_PATH = env.path("EMERGENCY_JOURNAL_PATH", default=VAR_DIR / "emergency.sqlite3")
+EMERGENCY_AUTO_REPLAY = env.bool("EMERGENCY_AUTO_REPLAY", default=True)
+EMERGENCY_REPLAY_INTERVAL = env.float("EMERGENCY_REPLAY_INTERVAL", default=2.0)
+
 # --- REST API.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "dreams.authentication.ResilientTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from rest_framework.authtoken.models import Token
 
+from dreams.owners import demo_key
+
 
 @transaction.atomic
 def account_register(
@@ -18,6 +20,6 @@ def account_register(
 
     user = get_user_model().objects.create_user(username=username, password=password, email=email)
     token = Token.objects.create(user=user)
-    if request is not None and request.session.session_key:
-        demo_dreams_claim(session_key=request.session.session_key, user=user)
+    if request is not None and (key := demo_key(request)):
+        demo_dreams_claim(session_key=key, user=user)
     return user, token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,19 @@ from dreams.models import AbstractDream, DemoDream, Dream
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
     from django.http import HttpRequest
+
+
+DEMO_SESSION_FIELD = "demo_owner"
+
+
+def demo_key(request: HttpRequest, *, create: bool = False) -> str:
+    """The anonymous visitor's demo-mode key ("" when they have none and ``create`` is false)."""
+    session = request.session
+    key = session.get(DEMO_SESSION_FIELD, "")
+    if not key and create:
+        key = secrets.token_urlsafe(24)
+        session[DEMO_SESSION_FIELD] = key
+    return key
 
 
 @dataclass(frozen=True)
@@ -23,19 +37,18 @@ class Owner:
 
     @classmethod
     def from_request(cls, request: HttpRequest, *, create_session: bool = False) -> Owner | None:
-        """The caller as an owner; ``None`` for an anonymous caller without a session.
+        """The caller as an owner; ``None`` for an anonymous caller without a demo session.
 
-        With ``create_session`` an anonymous caller gets a session (demo mode) first.
+        With ``create_session`` an anonymous caller gets a demo identity first. The
+        identity is a random key kept in the (signed-cookie) session, not the session
+        key itself, so it stays the same for the life of the session and needs no
+        database to read.
         """
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             return cls(user=user)
-        session = request.session
-        if not session.session_key:
-            if not create_session:
-                return None
-            session.save()
-        return cls(session_key=session.session_key)
+        key = demo_key(request, create=create_session)
+        return cls(session_key=key) if key else None
 
     @property
     def is_demo(self) -> bool:

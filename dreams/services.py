@@ -22,7 +22,7 @@ from dreams.owners import Owner
 _MODERATED_FIELDS = frozenset({"title", "content", "video_url", "video_asset"})
 
 
-def _initial_moderation_status(*, is_public: bool) -> str:
+def initial_moderation_status(*, is_public: bool) -> str:
     if settings.DREAMS_PREMODERATION or not is_public:
         return ModerationStatus.PENDING
     return ModerationStatus.APPROVED
@@ -55,7 +55,7 @@ def dream_create(
         content=content,
         analysis=analysis if analysis else analyse_dream(title=title, content=content),
         is_public=is_public,
-        moderation_status=_initial_moderation_status(is_public=is_public),
+        moderation_status=initial_moderation_status(is_public=is_public),
         video_prompt=video_prompt,
         video_duration=video_duration,
         thumbnail_url=thumbnail_url,
@@ -73,6 +73,7 @@ def dream_create(
             video_prompt=video_prompt,
             video_duration=video_duration,
         )
+        dream.refresh_from_db()
     return dream
 
 
@@ -136,7 +137,7 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
     wants_new_video = bool(new_video_url) and new_video_url != dream.video_url
     edited_moderated = bool(changed & _MODERATED_FIELDS) or wants_new_video
     if "is_public" in changed and dream.is_public:
-        dream.moderation_status = _initial_moderation_status(is_public=True)
+        dream.moderation_status = initial_moderation_status(is_public=True)
         changed.add("moderation_status")
     elif (
         edited_moderated

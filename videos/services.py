@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -196,11 +195,16 @@ def _dream_sync_with_job(job: VideoJob) -> None:
 
 
 def _lock_owner(owner: Owner) -> None:
-    """Serialise job submissions per owner so the in-flight cap holds under concurrency."""
-    if owner.is_demo:
-        Session.objects.select_for_update().filter(session_key=owner.session_key).first()
-    else:
+    """Serialise job submissions per owner so the in-flight cap holds under concurrency.
+
+    Accounts lock their user row; demo owners (no row of their own) take a
+    transaction-scoped advisory lock on PostgreSQL. SQLite serialises writers anyway.
+    """
+    if not owner.is_demo:
         type(owner.user).objects.select_for_update().filter(pk=owner.user.pk).first()
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [owner.session_key])
 
 
 def _check_in_flight_limit(owner: Owner) -> None:
@@ -238,12 +242,15 @@ def video_job_submit_generation(
     ratio: str = "1280:720",
     seed: int | None = None,
     dream: AbstractDream | None = None,
+    enforce_limit: bool = True,
 ) -> VideoJob:
     """Queue a generation job; the worker picks it up once this transaction commits.
 
-    Raises ``JobLimitExceeded`` when the owner has too many jobs in flight.
+    Raises ``JobLimitExceeded`` when the owner has too many jobs in flight
+    (unless ``enforce_limit`` is false: replays and moderators).
     """
-    _check_in_flight_limit(owner)
+    if enforce_limit:
+        _check_in_flight_limit(owner)
     job = VideoJob.objects.create(
         kind=JobKind.GENERATE,
         provider=default_provider_name(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.db import DatabaseError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 
 from dreamjourney.api import enforce_demo_csrf
 from dreamjourney.pagination import NewestFirstCursorPagination
-from dreams import selectors, services
+from dreams import selectors, services, tiers
 from dreams.api.serializers import (
     DreamInputSerializer,
     DreamSerializer,
@@ -28,6 +29,7 @@ from dreams.api.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
+from dreams.emergency import emergency_waiting
 from dreams.models import DemoDream
 from dreams.owners import Owner
 
@@ -56,11 +58,17 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             raise Http404
         return dream
 
-    def _paginate(self, request: Request, queryset) -> Response:
+    def _paginate(self, request: Request, queryset, *, waiting=()) -> Response:
         paginator = NewestFirstCursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
+        if waiting and not request.query_params.get(paginator.cursor_query_param):
+            page = [*waiting, *page]  # dreams waiting in the emergency journal lead page 1
         data = DreamSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
+
+    def _stored_response(self, request: Request, stored: tiers.StoredDream, body: dict):
+        code = status.HTTP_202_ACCEPTED if stored.tier == tiers.EMERGENCY else 201
+        return Response(body, status=code)
 
     @extend_schema(
         parameters=[
@@ -76,32 +84,45 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         if owner is None:
             return self._paginate(request, DemoDream.objects.none())
         params = request.query_params
-        return self._paginate(
-            request,
-            selectors.dream_list(
-                owner=owner,
-                q=params.get("q", "").replace("\x00", "")[:200],
-                has_video=_parse_bool(params.get("has_video")),
-                is_public=_parse_bool(params.get("is_public")),
-            ),
-        )
+        waiting = tiers.waiting_dreams(owner=owner) if emergency_waiting() else []
+        try:
+            return self._paginate(
+                request,
+                selectors.dream_list(
+                    owner=owner,
+                    q=params.get("q", "").replace("\x00", "")[:200],
+                    has_video=_parse_bool(params.get("has_video")),
+                    is_public=_parse_bool(params.get("is_public")),
+                ),
+                waiting=waiting,
+            )
+        except DatabaseError:
+            # The database is unreachable: show what the emergency journal holds.
+            data = DreamSerializer(
+                tiers.waiting_dreams(owner=owner), many=True, context={"request": request}
+            ).data
+            return Response({"next": None, "previous": None, "results": data})
 
     @extend_schema(request=DreamInputSerializer, responses={201: DreamSerializer})
     def create(self, request: Request) -> Response:
         """Create a dream; a ``video_url`` is copied into our storage in the background."""
         data = _validated(DreamInputSerializer, request)
-        dream = services.dream_create(owner=self.owner(request, create=True), **data)
-        dream.refresh_from_db()
-        return Response(
-            DreamSerializer(dream, context={"request": request}).data,
-            status=status.HTTP_201_CREATED,
-        )
+        stored = tiers.dream_store(owner=self.owner(request, create=True), **data)
+        body = DreamSerializer(stored.dream, context={"request": request}).data
+        return self._stored_response(request, stored, body)
 
     @extend_schema(responses=DreamSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
         """One of the caller's dreams, or any dream in the public gallery."""
-        dream = selectors.dream_visible_get(owner=self.owner(request), dream_id=pk)
-        if dream is None:
+        owner = self.owner(request)
+        try:
+            dream = selectors.dream_visible_get(owner=owner, dream_id=pk)
+        except DatabaseError:
+            dream = tiers.waiting_dream(owner=owner, dream_id=pk)
+            if dream is None:
+                raise
+        dream = dream or (emergency_waiting() and tiers.waiting_dream(owner=owner, dream_id=pk))
+        if not dream:
             raise Http404
         return Response(DreamSerializer(dream, context={"request": request}).data)
 
@@ -136,14 +157,11 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
     def with_video(self, request: Request) -> Response:
         """Create a dream and start generating its video at once."""
         data = _validated(DreamWithVideoInputSerializer, request)
-        dream, job = services.dream_create_with_video(
-            owner=self.owner(request, create=True), **data
-        )
-        dream.refresh_from_db()
+        stored = tiers.dream_store(owner=self.owner(request, create=True), **data)
         body = DreamWithJobSerializer(
-            {"dream": dream, "video_job": job}, context={"request": request}
+            {"dream": stored.dream, "video_job": stored.job}, context={"request": request}
         ).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return self._stored_response(request, stored, body)
 
     @extend_schema(responses=DreamSerializer(many=True))
     @action(detail=False, methods=["get"], url_path="public/gallery")

@@ -8,11 +8,13 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from dreams.owners import DEMO_SESSION_FIELD
 from dreams.tests.factories import DemoDreamFactory, DreamFactory
 
 pytestmark = pytest.mark.django_db
@@ -654,7 +656,8 @@ def test_list_query_count_does_not_grow_with_rows(client_for):
 
 def test_demo_list_query_count_does_not_grow_with_rows(api_client):
     api_client.post(DREAMS, dream_body(), format="json")
-    session_key = api_client.cookies["sessionid"].value
+    session = SessionStore(session_key=api_client.cookies["sessionid"].value).load()
+    session_key = session[DEMO_SESSION_FIELD]
     DemoDreamFactory.create_batch(2, session_key=session_key, with_video=True)
     with_3 = count_queries(api_client, f"{DREAMS}?page_size=100")
 

@@ -1,0 +1,307 @@
+"""The emergency tier: a durable local journal for dreams written while the database is down.
+
+When the main database cannot be reached, a dream (and its video request) is
+appended to a separate SQLite file on local disk (WAL, ``synchronous=FULL``:
+fsynced before we answer 202). Reads of the owner's dreams include waiting
+records. As soon as the database answers again the records are replayed into
+their tables with their original ids and timestamps, exactly once:
+
+* a record is *claimed* in the journal by one process at a time (compare-and-set
+  on its state; a claim older than ``_CLAIM_TIMEOUT`` is taken over, since its
+  process died);
+* the insert is keyed by the record's own id, so a replay that ran before a
+  crash is recognised and not repeated;
+* a record that can never be replayed (its user was deleted, its data no longer
+  validates) is kept as ``unreplayable`` with the reason, never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, connection
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+PENDING, REPLAYING, REPLAYED, UNREPLAYABLE = "pending", "replaying", "replayed", "unreplayable"
+_CLAIM_TIMEOUT = timedelta(minutes=2)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    id TEXT PRIMARY KEY,
+    owner_user_id INTEGER,
+    owner_session TEXT NOT NULL DEFAULT '',
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    claimed_by TEXT NOT NULL DEFAULT '',
+    claimed_at TEXT,
+    replayed_at TEXT,
+    error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS records_state ON records(state);
+CREATE INDEX IF NOT EXISTS records_owner ON records(owner_user_id, owner_session, state);
+"""
+
+
+@dataclass(frozen=True)
+class EmergencyRecord:
+    id: str
+    owner_user_id: int | None
+    owner_session: str
+    payload: dict[str, Any]
+    created_at: datetime
+    state: str
+    error: str
+
+
+def journal_path() -> Path:
+    return Path(settings.EMERGENCY_JOURNAL_PATH)
+
+
+@contextmanager
+def _journal() -> Iterator[sqlite3.Connection]:
+    path = journal_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")  # fsync on every commit: a 202 is durable
+        conn.executescript(_SCHEMA)
+        yield conn
+    finally:
+        conn.close()
+
+
+def _row_to_record(row: tuple) -> EmergencyRecord:
+    return EmergencyRecord(
+        id=row[0],
+        owner_user_id=row[1],
+        owner_session=row[2],
+        payload=json.loads(row[3]),
+        created_at=datetime.fromisoformat(row[4]),
+        state=row[5],
+        error=row[6],
+    )
+
+
+_COLUMNS = "id, owner_user_id, owner_session, payload, created_at, state, error"
+
+
+def emergency_append(
+    *, owner_user_id: int | None, owner_session: str, payload: dict[str, Any]
+) -> EmergencyRecord:
+    """Durably journal one dream (and its video request); returns the record as stored."""
+    record_id = str(uuid.uuid4())
+    now = timezone.now()
+    with _journal() as conn:
+        conn.execute(
+            "INSERT INTO records (id, owner_user_id, owner_session, payload, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (record_id, owner_user_id, owner_session, json.dumps(payload), now.isoformat()),
+        )
+    _pending_cache.update(1)
+    start_replayer()
+    return EmergencyRecord(record_id, owner_user_id, owner_session, payload, now, PENDING, "")
+
+
+def emergency_records(
+    *, owner_user_id: int | None = None, owner_session: str = "", states=(PENDING, REPLAYING)
+) -> list[EmergencyRecord]:
+    """Records waiting for replay (newest first), of one owner when given."""
+    if not journal_path().exists():
+        return []
+    marks = ",".join("?" for _ in states)
+    query = f"SELECT {_COLUMNS} FROM records WHERE state IN ({marks})"  # noqa: S608 - placeholders
+    params: list[Any] = list(states)
+    if owner_user_id is not None:
+        query += " AND owner_user_id = ?"
+        params.append(owner_user_id)
+    elif owner_session:
+        query += " AND owner_session = ? AND owner_user_id IS NULL"
+        params.append(owner_session)
+    with _journal() as conn:
+        rows = conn.execute(query + " ORDER BY created_at DESC", params).fetchall()
+    return [_row_to_record(row) for row in rows]
+
+
+def emergency_waiting() -> bool:
+    """Cheap (re-read at most every few seconds): are records waiting for replay?"""
+    return _pending_cache.waiting()
+
+
+def emergency_pending_count() -> int:
+    if not journal_path().exists():
+        return 0
+    with _journal() as conn:
+        return conn.execute(
+            "SELECT COUNT(*) FROM records WHERE state IN (?, ?)", (PENDING, REPLAYING)
+        ).fetchone()[0]
+
+
+def _claim(conn: sqlite3.Connection, record_id: str, worker: str) -> bool:
+    now = timezone.now()
+    stale = (now - _CLAIM_TIMEOUT).isoformat()
+    cursor = conn.execute(
+        "UPDATE records SET state = ?, claimed_by = ?, claimed_at = ? "
+        "WHERE id = ? AND (state = ? OR (state = ? AND claimed_at < ?))",
+        (REPLAYING, worker, now.isoformat(), record_id, PENDING, REPLAYING, stale),
+    )
+    return cursor.rowcount == 1
+
+
+def _finish(conn: sqlite3.Connection, record_id: str, state: str, error: str = "") -> None:
+    conn.execute(
+        "UPDATE records SET state = ?, replayed_at = ?, error = ? WHERE id = ?",
+        (state, timezone.now().isoformat(), error[:1000], record_id),
+    )
+
+
+@dataclass
+class ReplaySummary:
+    replayed: int = 0
+    already_there: int = 0
+    unreplayable: int = 0
+    skipped: int = 0
+
+
+def _database_answers() -> bool:
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        connection.close_if_unusable_or_obsolete()
+        return False
+    return True
+
+
+def emergency_replay() -> ReplaySummary:
+    """Move every waiting record into its table, exactly once. Safe to run anywhere, any time."""
+    from dreams.tiers import emergency_record_replay
+
+    summary = ReplaySummary()
+    if not journal_path().exists() or not _database_answers():
+        return summary
+    worker = f"{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
+    with _journal() as conn:
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM records WHERE state IN (?, ?) ORDER BY created_at",  # noqa: S608
+            (PENDING, REPLAYING),
+        ).fetchall()
+        for row in rows:
+            record = _row_to_record(row)
+            if not _claim(conn, record.id, worker):
+                summary.skipped += 1
+                continue
+            try:
+                created = emergency_record_replay(record=record)
+            except (IntegrityError, ValidationError, ValueError, LookupError) as exc:
+                _finish(conn, record.id, UNREPLAYABLE, f"{type(exc).__name__}: {exc}")
+                summary.unreplayable += 1
+                logger.error("emergency record %s cannot be replayed: %s", record.id, exc)
+                continue
+            except DatabaseError:
+                # The database went away again: give the record back and stop.
+                conn.execute(
+                    "UPDATE records SET state = ? WHERE id = ? AND claimed_by = ?",
+                    (PENDING, record.id, worker),
+                )
+                break
+            _finish(conn, record.id, REPLAYED)
+            if created:
+                summary.replayed += 1
+            else:
+                summary.already_there += 1
+    _pending_cache.reset()
+    return summary
+
+
+# --- Replay as soon as the database answers ----------------------------------------------
+
+
+class _PendingCache:
+    """How many records wait, re-read from the journal at most every few seconds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count: int | None = None
+        self._checked: datetime | None = None
+
+    def update(self, delta: int) -> None:
+        with self._lock:
+            self._count = (self._count or 0) + delta
+
+    def reset(self) -> None:
+        with self._lock:
+            self._count, self._checked = None, None
+
+    def waiting(self) -> bool:
+        now = timezone.now()
+        with self._lock:
+            fresh = self._checked and now - self._checked < timedelta(seconds=5)
+            if fresh and self._count is not None:
+                return self._count > 0
+        count = emergency_pending_count()
+        with self._lock:
+            self._count, self._checked = count, now
+        return count > 0
+
+
+_pending_cache = _PendingCache()
+_replayer_lock = threading.Lock()
+_replayer: threading.Thread | None = None
+_stop = threading.Event()
+
+
+def _replay_loop() -> None:
+    from django.db import connections
+
+    try:
+        while not _stop.is_set():
+            try:
+                emergency_replay()
+            except Exception:
+                logger.exception("emergency replay failed; will retry")
+            if emergency_pending_count() == 0:
+                return
+            _stop.wait(settings.EMERGENCY_REPLAY_INTERVAL)
+    finally:
+        connections.close_all()
+
+
+def start_replayer() -> None:
+    """Start (once per process) a background thread that replays until nothing waits."""
+    global _replayer
+    if not settings.EMERGENCY_AUTO_REPLAY:
+        return
+    with _replayer_lock:
+        if _replayer is not None and _replayer.is_alive():
+            return
+        _replayer = threading.Thread(target=_replay_loop, name="emergency-replay", daemon=True)
+        _replayer.start()
+
+
+class EmergencyReplayMiddleware:
+    """After a restart, the first requests notice waiting records and start the replayer."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.EMERGENCY_AUTO_REPLAY and _pending_cache.waiting():
+            start_replayer()
+        return self.get_response(request)
