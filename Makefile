@@ -59,7 +59,7 @@ lint: test-deps
 	$(PY) -m ruff format --check .
 
 bench: test-deps
-	$(PY) bench/ingest.py
+	$(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

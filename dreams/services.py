@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models, transaction
@@ -126,10 +127,12 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
     A new ``video_url`` is ingested into our storage. Changing the text or the
     video of an approved public dream sends it back to moderation.
     """
-    from videos.services import video_ingest_submit
+    from videos.services import dream_video_path, video_ingest_submit
 
     data = dict(data)
     new_video_url = data.pop("video_url", None)
+    if new_video_url and urlsplit(new_video_url).path == dream_video_path(dream):
+        new_video_url = None  # the representation sent back as it was: our own copy
     thumbnail_url = data.get("thumbnail_url", dream.thumbnail_url)
     changed = {name for name, value in data.items() if getattr(dream, name) != value}
     for name in changed:

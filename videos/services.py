@@ -182,10 +182,14 @@ def _dream_sync_with_job(job: VideoJob) -> None:
             fields["video_prompt"] = job.prompt
         if job.kind == JobKind.GENERATE:
             fields["video_duration"] = job.duration
+    elif (
+        job.status in (JobStatus.CANCELLED, JobStatus.FAILED)
+        and model.objects.filter(pk=dream.pk, video_asset__isnull=False).exists()
+    ):
+        # A failed or cancelled regeneration leaves the previous video in place.
+        fields["video_status"] = VideoStatus.READY
     elif job.status == JobStatus.CANCELLED:
-        # A cancelled regeneration leaves the previous video in place.
-        has_video = model.objects.filter(pk=dream.pk, video_asset__isnull=False).exists()
-        fields["video_status"] = VideoStatus.READY if has_video else VideoStatus.NONE
+        fields["video_status"] = VideoStatus.NONE
     else:
         fields["video_status"] = _DREAM_STATUS_FOR_JOB[job.status]
     model.objects.filter(pk=dream.pk).update(**fields)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -89,6 +90,9 @@ class DreamInputSerializer(serializers.Serializer):
     )
 
     def validate_video_url(self, value: str) -> str:
+        dream = self.context.get("dream")
+        if value and dream is not None and urlsplit(value).path == dream_video_path(dream):
+            return value  # our own copy, sent back as it was: nothing to fetch
         return validate_fetchable_url(value) if value else value
 
 

@@ -129,7 +129,7 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
     @extend_schema(request=DreamUpdateSerializer, responses=DreamSerializer)
     def update(self, request: Request, pk: str) -> Response:
         dream = self._get(request, pk)
-        data = _validated(DreamUpdateSerializer, request, partial=False)
+        data = _validated(DreamUpdateSerializer, request, partial=False, dream=dream)
         dream = services.dream_update(owner=self.owner(request), dream=dream, data=data)
         dream.refresh_from_db()
         return Response(DreamSerializer(dream, context={"request": request}).data)
@@ -137,7 +137,7 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
     @extend_schema(request=DreamUpdateSerializer, responses=DreamSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
         dream = self._get(request, pk)
-        data = _validated(DreamUpdateSerializer, request, partial=True)
+        data = _validated(DreamUpdateSerializer, request, partial=True, dream=dream)
         dream = services.dream_update(owner=self.owner(request), dream=dream, data=data)
         dream.refresh_from_db()
         return Response(DreamSerializer(dream, context={"request": request}).data)
@@ -176,8 +176,8 @@ def _parse_bool(value: str | None) -> bool | None:
     return value.lower() in {"1", "true", "yes", "on"}
 
 
-def _validated(serializer_class, request: Request, *, partial: bool = False) -> dict:
-    serializer = serializer_class(data=request.data, partial=partial)
+def _validated(serializer_class, request: Request, *, partial: bool = False, **context) -> dict:
+    serializer = serializer_class(data=request.data, partial=partial, context=context)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 

@@ -350,3 +350,44 @@ def test_a_lost_task_is_recovered(auth_client, committed, run_jobs):
     run_jobs()
 
     assert VideoJob.objects.get(pk=body["video_job"]["id"]).status == "succeeded"
+
+
+def test_a_failed_regeneration_keeps_the_previous_video(
+    auth_client, committed, run_jobs, runway, settings
+):
+    settings.VIDEO_PROVIDER = "demo"
+    body = _create_dream(auth_client, committed)
+    run_jobs()
+    settings.VIDEO_PROVIDER = "runway"
+    runway.expect_request("/v1/text_to_video", method="POST").respond_with_json({"id": TASK})
+    _expect_statuses(runway, _task("FAILED", failureCode="INTERNAL.BAD_OUTPUT.CODE01"))
+
+    with committed():
+        regen = auth_client.post(
+            "/api/ai/generate-video",
+            {"prompt": "again", "dream_id": body["dream"]["id"]},
+            format="json",
+        )
+    run_jobs()
+
+    assert auth_client.get(regen.json()["job"]["url"]).json()["status"] == "failed"
+    dream = auth_client.get(f"/api/dreams/{body['dream']['id']}").json()
+    assert dream["video_status"] == "ready"
+    assert auth_client.get(dream["video_url"]).status_code == 200
+
+
+def test_sending_the_representation_back_does_not_copy_the_video_again(
+    auth_client, committed, run_jobs, settings
+):
+    settings.ALLOWED_HOSTS = ["dreams.example.com", "testserver"]
+    host = {"HTTP_HOST": "dreams.example.com"}
+    body = _create_dream(auth_client, committed)
+    run_jobs()
+    dream = auth_client.get(f"/api/dreams/{body['dream']['id']}", **host).json()
+
+    with committed():
+        response = auth_client.put(f"/api/dreams/{dream['id']}", dream, format="json", **host)
+
+    assert response.status_code == 200
+    assert VideoJob.objects.count() == 1
+    assert response.json()["video_status"] == "ready"
