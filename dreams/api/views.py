@@ -126,21 +126,22 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             raise Http404
         return Response(DreamSerializer(dream, context={"request": request}).data)
 
-    @extend_schema(request=DreamUpdateSerializer, responses=DreamSerializer)
-    def update(self, request: Request, pk: str) -> Response:
+    def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
         dream = self._get(request, pk)
-        data = _validated(DreamUpdateSerializer, request, partial=False, dream=dream)
+        data = _validated(DreamUpdateSerializer, request, partial=partial, dream=dream)
         dream = services.dream_update(owner=self.owner(request), dream=dream, data=data)
         dream.refresh_from_db()
         return Response(DreamSerializer(dream, context={"request": request}).data)
 
     @extend_schema(request=DreamUpdateSerializer, responses=DreamSerializer)
+    def update(self, request: Request, pk: str) -> Response:
+        """Replace the dream's fields (title and content required); video fields included."""
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(request=DreamUpdateSerializer, responses=DreamSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
-        dream = self._get(request, pk)
-        data = _validated(DreamUpdateSerializer, request, partial=True, dream=dream)
-        dream = services.dream_update(owner=self.owner(request), dream=dream, data=data)
-        dream.refresh_from_db()
-        return Response(DreamSerializer(dream, context={"request": request}).data)
+        """Change only the fields sent."""
+        return self._update(request, pk, partial=True)
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:

@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
+from dreamjourney.testing import wait_for
 from dreams.models import DemoDream, Dream
 from dreams.tests.tcp_proxy import TcpProxy
 from videos.models import VideoJob
@@ -86,15 +86,6 @@ def _answers(url: str) -> bool:
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
         return False
-
-
-def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met before the deadline")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from videos.ingest import IngestError, check_url
 from videos.models import VideoJob
 from videos.prompts import PROMPT_LIMIT, utf16_len
-from videos.services import dream_thumbnail_path, dream_video_path, ingest_policy
+from videos.services import ingest_policy
 
 # RunwayML's text_to_video ratios (pixel strings).
 RATIO_CHOICES = ["1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672"]
@@ -55,24 +55,21 @@ class VideoJobSerializer(serializers.Serializer):
         dream_id = job.dream_id or job.demo_dream_id
         return str(dream_id) if dream_id else None
 
-    def _ready(self, job: VideoJob) -> bool:
-        return job.status == "succeeded" and job.asset_id is not None
+    def _media_url(self, job: VideoJob, kind: str) -> str | None:
+        """Our URL for the job's video or thumbnail: through its dream when it has one."""
+        if job.status != "succeeded" or job.asset_id is None:
+            return None
+        if dream_id := job.dream_id or job.demo_dream_id:
+            path = reverse(f"dream-{kind}", kwargs={"dream_id": dream_id})
+        else:
+            path = reverse(f"job-{kind}", kwargs={"job_id": job.pk})
+        return absolute_url(self.context.get("request"), path)
 
     def get_video_url(self, job: VideoJob) -> str | None:
-        if not self._ready(job):
-            return None
-        request = self.context.get("request")
-        if job.dream_id or job.demo_dream_id:
-            return absolute_url(request, dream_video_path(job.target_dream))
-        return absolute_url(request, reverse("job-video", kwargs={"job_id": job.pk}))
+        return self._media_url(job, "video")
 
     def get_thumbnail_url(self, job: VideoJob) -> str | None:
-        if not self._ready(job):
-            return None
-        request = self.context.get("request")
-        if job.dream_id or job.demo_dream_id:
-            return absolute_url(request, dream_thumbnail_path(job.target_dream))
-        return absolute_url(request, reverse("job-thumbnail", kwargs={"job_id": job.pk}))
+        return self._media_url(job, "thumbnail")
 
     def get_error(self, job: VideoJob) -> dict | None:
         if not job.error_code:

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import av
@@ -14,6 +13,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
+from dreamjourney.testing import wait_for
 from dreams.owners import Owner
 from dreams.services import dream_create
 from videos.models import VideoJob
@@ -75,15 +75,6 @@ def worker(settings, tmp_path):
     process = start_worker(settings, tmp_path / "worker.log")
     yield process
     stop(process)
-
-
-def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met before the deadline")
 
 
 def test_worker_process_runs_a_generation_end_to_end(worker, user, settings):
