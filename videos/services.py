@@ -8,6 +8,7 @@ step that must wait re-enqueues itself with ``run_after``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import shutil
@@ -392,12 +393,16 @@ def _submit(job: VideoJob) -> None:
             _enqueue_advance(job.pk)
             return
         raise
-    _transition(
+    if not _transition(
         job,
         expected=(JobStatus.RUNNING,),
         provider_task_id=result.task_id,
         submitted_at=timezone.now(),
-    )
+    ):
+        # Cancelled while we were submitting: stop the provider's task too.
+        with contextlib.suppress(ProviderError):
+            get_provider(job.provider).cancel(result.task_id)
+        return
     if job.provider == Provider.DEMO:
         # The demo renders synchronously on this machine: collect it in the same step.
         _poll(job)
