@@ -139,14 +139,22 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
         setattr(dream, name, data[name])
     wants_new_video = bool(new_video_url) and new_video_url != dream.video_url
     edited_moderated = bool(changed & _MODERATED_FIELDS) or wants_new_video
-    if "is_public" in changed and dream.is_public:
+    rejected = dream.moderation_status == ModerationStatus.REJECTED
+    if "is_public" in changed and dream.is_public and not rejected:
         dream.moderation_status = initial_moderation_status(is_public=True)
         changed.add("moderation_status")
     elif (
         edited_moderated
-        and dream.moderation_status == ModerationStatus.APPROVED
-        and settings.DREAMS_PREMODERATION
+        and dream.is_public
+        and (
+            rejected
+            or (
+                dream.moderation_status == ModerationStatus.APPROVED
+                and settings.DREAMS_PREMODERATION
+            )
+        )
     ):
+        # A changed dream is looked at again; a rejected one only once its owner changed it.
         dream.moderation_status = ModerationStatus.PENDING
         changed.add("moderation_status")
     dream.updated_at = timezone.now()

@@ -516,7 +516,10 @@ def _enqueue_provider_cancel(job: VideoJob) -> None:
     if job.provider == Provider.RUNWAY and job.provider_task_id:
         from videos.tasks import video_job_cancel_at_provider_task
 
-        transaction.on_commit(lambda: video_job_cancel_at_provider_task.enqueue(str(job.pk)))
+        # The provider and its task id travel with the task: the job row may be gone by
+        # then (a deleted dream takes its jobs with it).
+        provider, task_id = job.provider, job.provider_task_id
+        transaction.on_commit(lambda: video_job_cancel_at_provider_task.enqueue(provider, task_id))
 
 
 @transaction.atomic
@@ -530,14 +533,12 @@ def video_job_cancel(*, job: VideoJob) -> VideoJob:
     return job
 
 
-def video_job_cancel_at_provider(*, job_id: str) -> None:
-    job = VideoJob.objects.filter(pk=job_id).first()
-    if job is None or not job.provider_task_id:
-        return
+def video_job_cancel_at_provider(*, provider: str, task_id: str) -> None:
+    """Ask the provider to stop one of its tasks; failures are logged, not raised."""
     try:
-        get_provider(job.provider).cancel(job.provider_task_id)
+        get_provider(provider).cancel(task_id)
     except ProviderError as exc:
-        logger.warning("could not cancel job %s at %s: %s", job.pk, job.provider, exc.code)
+        logger.warning("could not cancel task %s at %s: %s", task_id, provider, exc.code)
 
 
 def video_job_cancel_all_for_dream(*, dream: AbstractDream) -> None:
@@ -547,7 +548,12 @@ def video_job_cancel_all_for_dream(*, dream: AbstractDream) -> None:
 
 @transaction.atomic
 def video_job_retry(*, job: VideoJob) -> VideoJob:
-    """Start a new job like a finished one (failed or cancelled); returns the new job."""
+    """Start a new job like a finished one (failed or cancelled); returns the new job.
+
+    Raises ``ValueError`` for an upload: its bytes were only ever in the request.
+    """
+    if job.kind == JobKind.INGEST and not job.source_url:
+        raise ValueError("An uploaded video cannot be retried: upload it again.")
     owner = Owner(user=job.user) if job.user_id else Owner(session_key=job.session_key)
     if job.kind == JobKind.INGEST and job.source_url:
         return video_ingest_submit(

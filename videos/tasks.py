@@ -14,8 +14,8 @@ def video_job_advance_task(job_id: str) -> None:
 
 
 @task()
-def video_job_cancel_at_provider_task(job_id: str) -> None:
+def video_job_cancel_at_provider_task(provider: str, task_id: str) -> None:
     """Tell the provider to stop a job we already cancelled on our side."""
     from videos.services import video_job_cancel_at_provider
 
-    video_job_cancel_at_provider(job_id=job_id)
+    video_job_cancel_at_provider(provider=provider, task_id=task_id)

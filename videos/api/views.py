@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -15,7 +16,7 @@ from dreamjourney.api import SafeJSONParser
 from dreams.api.serializers import DreamWithJobSerializer
 from dreams.api.views import OwnerMixin, _validated
 from dreams.selectors import dream_get
-from videos import selectors, services
+from videos import selectors, services, stats
 from videos.api.serializers import (
     GenerateVideoInputSerializer,
     JobEnvelopeSerializer,
@@ -100,3 +101,68 @@ class JobCancelView(OwnerMixin, APIView):
             raise Http404("No such job.")
         job = services.video_job_cancel(job=job)
         return Response(VideoJobSerializer(job, context={"request": request}).data)
+
+
+def _stats_summary_fields(**extra) -> dict:
+    return {
+        **extra,
+        "total": serializers.IntegerField(),
+        "in_flight": serializers.IntegerField(),
+        "succeeded": serializers.IntegerField(),
+        "failed": serializers.IntegerField(),
+        "cancelled": serializers.IntegerField(),
+        "success_rate": serializers.FloatField(
+            allow_null=True, help_text="succeeded / (succeeded + failed); null without either"
+        ),
+        "failures_by_error_code": serializers.DictField(child=serializers.IntegerField()),
+        "p50_seconds": serializers.FloatField(
+            allow_null=True, help_text="median seconds from request to stored video (succeeded)"
+        ),
+        "p95_seconds": serializers.FloatField(allow_null=True),
+    }
+
+
+class _VideoStatsQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=stats.MAX_DAYS, default=30)
+
+
+class VideoStatsView(APIView):
+    """Video job analytics for staff: the numbers of the admin's analytics page."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[_VideoStatsQuerySerializer],
+        responses=inline_serializer(
+            name="VideoStats",
+            fields={
+                "window": inline_serializer(
+                    name="VideoStatsWindow",
+                    fields={
+                        "days": serializers.IntegerField(),
+                        "since": serializers.DateTimeField(),
+                        "until": serializers.DateTimeField(),
+                        "timezone": serializers.CharField(),
+                    },
+                ),
+                "overall": inline_serializer(
+                    name="VideoStatsSummary", fields=_stats_summary_fields()
+                ),
+                "providers": inline_serializer(
+                    name="VideoStatsProvider",
+                    many=True,
+                    fields=_stats_summary_fields(provider=serializers.CharField()),
+                ),
+                "days": inline_serializer(
+                    name="VideoStatsDay",
+                    many=True,
+                    fields=_stats_summary_fields(date=serializers.DateField()),
+                ),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        """Job counts, success rate, failures by error code and p50/p95 times (staff only)."""
+        query = _VideoStatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(stats.video_job_stats(days=query.validated_data["days"]))

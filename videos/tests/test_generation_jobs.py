@@ -391,3 +391,24 @@ def test_sending_the_representation_back_does_not_copy_the_video_again(
     assert response.status_code == 200
     assert VideoJob.objects.count() == 1
     assert response.json()["video_status"] == "ready"
+
+
+def test_deleting_a_dream_stops_its_runway_task(auth_client, committed, run_jobs, runway):
+    from django.tasks import task_backends
+
+    runway.expect_request("/v1/text_to_video", method="POST").respond_with_json({"id": TASK})
+    runway.expect_request(f"/v1/tasks/{TASK}", method="DELETE").respond_with_response(
+        Response(status=204)
+    )
+    body = _create_dream(auth_client, committed)
+    submit = task_backends["default"].results.pop(0)
+    with committed():
+        submit.task.call(*submit.args)
+    task_backends["default"].clear()
+
+    with committed():
+        assert auth_client.delete(f"/api/dreams/{body['dream']['id']}").status_code == 204
+    run_jobs()
+
+    assert any(req.method == "DELETE" for req, _ in runway.log)
+    assert not VideoJob.objects.exists()
