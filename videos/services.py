@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -206,7 +207,7 @@ def _lock_owner(owner: Owner) -> None:
     transaction-scoped advisory lock on PostgreSQL. SQLite serialises writers anyway.
     """
     if not owner.is_demo:
-        type(owner.user).objects.select_for_update().filter(pk=owner.user.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=owner.user.pk).first()
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [owner.session_key])

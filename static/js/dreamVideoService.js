@@ -1,0 +1,428 @@
+/**
+ * dreamVideoService — the DreamJourney REST API for browsers and single-page apps.
+ *
+ * An ES module with no dependencies. Our own pages use it for every write and for
+ * job polling; an SPA can import it as is:
+ *
+ *   import { DreamVideoService } from "/static/js/dreamVideoService.js";
+ *   const service = new DreamVideoService({ token: "…" });   // or {} for the session
+ *   const { dream, video_job } = await service.createDreamWithVideo({
+ *     title: "My Dream", content: "…", generateVideo: true,
+ *   });
+ *   await service.waitForJob(video_job.id, { onProgress: (job) => console.log(job.progress) });
+ *
+ * Session users send the CSRF token read from the `csrftoken` cookie; token users send
+ * `Authorization: Token …`. Every failure is thrown as a `DreamVideoError`.
+ */
+
+const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
+const PROMPT_LIMIT = 1000; // UTF-16 code units, which is what String.length counts
+
+/** An API call that did not succeed: `status` (0 = network), DRF `fields`, a readable `message`. */
+export class DreamVideoError extends Error {
+  constructor(message, { status = 0, fields = {}, body = null, code = "" } = {}) {
+    super(message);
+    this.name = "DreamVideoError";
+    this.status = status;
+    this.fields = fields;
+    this.body = body;
+    this.code = code;
+  }
+}
+
+/** True for a job that will not change any more. */
+export function isFinished(job) {
+  return Boolean(job) && FINISHED.has(job.status);
+}
+
+function readCookie(name) {
+  if (typeof document === "undefined" || !document.cookie) return "";
+  for (const part of document.cookie.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return "";
+}
+
+function humanise(field) {
+  if (field === "non_field_errors" || field === "detail") return "";
+  const words = field.replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The first message in a DRF error body, with its field's name in front. */
+function firstMessage(value, field = "") {
+  if (typeof value === "string") {
+    const label = humanise(field);
+    return label ? `${label}: ${value}` : value;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = firstMessage(item, field);
+      if (found) return found;
+    }
+    return "";
+  }
+  if (value && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      const found = firstMessage(item, key);
+      if (found) return found;
+    }
+  }
+  return "";
+}
+
+const STATUS_WORDS = {
+  0: "Could not reach DreamJourney. Check your connection and try again.",
+  401: "Please log in again.",
+  403: "You are not allowed to do that.",
+  404: "That dream or video no longer exists.",
+  413: "That file is too large.",
+  429: "Too many requests just now. Please wait a moment and try again.",
+  503: "DreamJourney is briefly unavailable. Please try again in a moment.",
+};
+
+function errorFromResponse(status, body) {
+  const fields = status === 400 && body && typeof body === "object" ? body : {};
+  let message = "";
+  if (body && typeof body === "object") {
+    message = typeof body.detail === "string" ? body.detail : firstMessage(body);
+  }
+  if (status === 403 && /CSRF/i.test(message)) {
+    message = "Your session has expired. Reload the page and try again.";
+  }
+  if (!message) {
+    message = STATUS_WORDS[status] || `Something went wrong (HTTP ${status}). Please try again.`;
+  }
+  const code = (body && typeof body === "object" && body.code) || "";
+  return new DreamVideoError(message, { status, fields, body, code });
+}
+
+function abortError(signal) {
+  const reason = signal && signal.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException("The operation was aborted.", "AbortError");
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(abortError(signal));
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    function onAbort() {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    }
+    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Our own short prompt for a dream with none stored (the server builds richer ones). */
+export function fallbackPrompt(dream) {
+  const text = `Cinematic dreamlike scene: ${dream.title || ""} — ${dream.content || ""}`
+    .replace(/\s+/g, " ")
+    .trim();
+  return text.length > PROMPT_LIMIT ? `${text.slice(0, PROMPT_LIMIT - 1)}…` : text;
+}
+
+function analysisFrom(data) {
+  if (data.analysis) return data.analysis;
+  const out = {};
+  if (Array.isArray(data.emotions) && data.emotions.length) out.emotions = data.emotions;
+  if (Array.isArray(data.keywords) && data.keywords.length) out.keywords = data.keywords;
+  return Object.keys(out).length ? out : undefined;
+}
+
+function withoutUndefined(object) {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+export class DreamVideoService {
+  /**
+   * @param {object} [options]
+   * @param {string} [options.baseUrl]  where the API lives ("" = this site)
+   * @param {string} [options.token]    an API token; without it the browser session is used
+   * @param {string} [options.csrfCookieName]
+   * @param {Function} [options.fetch]  a fetch implementation (tests, other runtimes)
+   */
+  constructor({ baseUrl = "", token = "", csrfCookieName = "csrftoken", fetch: fetchImpl } = {}) {
+    this.baseUrl = baseUrl.replace(/\/$/, "");
+    this.token = token;
+    this.csrfCookieName = csrfCookieName;
+    this._fetch = fetchImpl || ((...args) => globalThis.fetch(...args));
+  }
+
+  /** One API call; resolves to the parsed JSON body (null for 204), throws DreamVideoError. */
+  async request(method, path, { json, form, query, signal } = {}) {
+    let url = /^https?:/.test(path) ? path : `${this.baseUrl}${path}`;
+    if (query) {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query)) {
+        if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+      }
+      const text = params.toString();
+      if (text) url += (url.includes("?") ? "&" : "?") + text;
+    }
+    const headers = { Accept: "application/json" };
+    if (this.token) {
+      headers.Authorization = `Token ${this.token}`;
+    } else if (method !== "GET" && method !== "HEAD") {
+      const csrf = readCookie(this.csrfCookieName);
+      if (csrf) headers["X-CSRFToken"] = csrf;
+    }
+    let body;
+    if (form) {
+      body = form; // FormData: the browser sets the multipart boundary itself
+    } else if (json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(json);
+    }
+    let response;
+    try {
+      response = await this._fetch(url, {
+        method,
+        headers,
+        body,
+        signal,
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      if (error && error.name === "AbortError") throw error;
+      throw new DreamVideoError(STATUS_WORDS[0], { status: 0 });
+    }
+    if (response.status === 204) return null;
+    let data = null;
+    const type = response.headers.get("Content-Type") || "";
+    if (type.includes("json")) {
+      try {
+        data = await response.json();
+      } catch {
+        data = null;
+      }
+    }
+    if (!response.ok) throw errorFromResponse(response.status, data);
+    return data;
+  }
+
+  // --- Dreams -----------------------------------------------------------------------
+
+  /** The caller's dreams, newest first: `{next, previous, results}`. */
+  listDreams({ q, hasVideo, isPublic, cursor, pageSize, signal } = {}) {
+    const query = { q, has_video: hasVideo, is_public: isPublic, page_size: pageSize, cursor };
+    return this.request("GET", "/api/dreams", { query, signal });
+  }
+
+  /** Follow a `next`/`previous` link from a list or the gallery. */
+  page(url, { signal } = {}) {
+    return this.request("GET", url, { signal });
+  }
+
+  getDream(dreamId, { signal } = {}) {
+    return this.request("GET", `/api/dreams/${dreamId}`, { signal });
+  }
+
+  /** Public, approved dreams with a ready video, newest first. */
+  gallery({ cursor, pageSize, signal } = {}) {
+    return this.request("GET", "/api/dreams/public/gallery", {
+      query: { cursor, page_size: pageSize },
+      signal,
+    });
+  }
+
+  deleteDream(dreamId, { signal } = {}) {
+    return this.request("DELETE", `/api/dreams/${dreamId}`, { signal });
+  }
+
+  /**
+   * Create a dream, optionally generating its video at once (the seed's Option A).
+   * Accepts `analysis`, or `emotions`/`keywords` lists; `generateVideo` (or
+   * `generate_video`). Resolves to `{dream, video_job}` (`video_job` null without video).
+   */
+  async createDreamWithVideo(data, { signal } = {}) {
+    const generate = data.generateVideo ?? data.generate_video ?? false;
+    const common = withoutUndefined({
+      title: data.title,
+      content: data.content,
+      analysis: analysisFrom(data),
+      is_public: data.is_public ?? data.isPublic,
+      video_prompt: data.video_prompt ?? data.videoPrompt,
+      video_duration: data.video_duration ?? data.videoDuration,
+    });
+    if (!generate) {
+      const json = withoutUndefined({
+        ...common,
+        video_url: data.video_url,
+        thumbnail_url: data.thumbnail_url,
+      });
+      const dream = await this.request("POST", "/api/dreams", { json, signal });
+      return { dream, video_job: null };
+    }
+    const json = withoutUndefined({
+      ...common,
+      generate_video: true,
+      ratio: data.ratio,
+      seed: data.seed,
+    });
+    return this.request("POST", "/api/dreams/with-video", { json, signal });
+  }
+
+  /**
+   * Change a dream; video fields included (a new `video_url` is copied into our storage).
+   * Sends only the fields given (PATCH). Resolves to the dream.
+   */
+  updateDreamWithVideo(dreamId, changes, { signal } = {}) {
+    const json = withoutUndefined({
+      title: changes.title,
+      content: changes.content,
+      analysis: analysisFrom(changes),
+      is_public: changes.is_public ?? changes.isPublic,
+      video_url: changes.video_url ?? changes.videoUrl,
+      thumbnail_url: changes.thumbnail_url ?? changes.thumbnailUrl,
+      video_prompt: changes.video_prompt ?? changes.videoPrompt,
+      video_duration: changes.video_duration ?? changes.videoDuration,
+    });
+    return this.request("PATCH", `/api/dreams/${dreamId}`, { json, signal });
+  }
+
+  /**
+   * Start generating a (new) video for an existing dream. Without a `prompt` the
+   * dream's stored prompt is used. Resolves to the job.
+   */
+  async generateVideoForDream(dreamId, { prompt, duration, ratio, seed, signal } = {}) {
+    let text = prompt;
+    let seconds = duration;
+    if (!text) {
+      const dream = await this.getDream(dreamId, { signal });
+      text = dream.video_prompt || fallbackPrompt(dream);
+      seconds = seconds ?? dream.video_duration;
+    }
+    const json = withoutUndefined({ prompt: text, duration: seconds, ratio, seed, dream_id: dreamId });
+    const body = await this.request("POST", "/api/ai/generate-video", { json, signal });
+    return body.job;
+  }
+
+  /**
+   * Store a video made elsewhere permanently for a dream: `videoUrl` (we download it)
+   * or `file` (a Blob/File, uploaded). Resolves to `{dream, video_job}`.
+   */
+  storeVideoForDream(dreamId, { videoUrl, file, thumbnailUrl, prompt, duration, signal } = {}) {
+    if (file) {
+      const form = new FormData();
+      form.append("dream_id", dreamId);
+      form.append("file", file, file.name || "video.mp4");
+      if (thumbnailUrl) form.append("thumbnail_url", thumbnailUrl);
+      if (prompt) form.append("video_prompt", prompt);
+      if (duration) form.append("video_duration", String(duration));
+      return this.request("POST", "/api/ai/store-video", { form, signal });
+    }
+    const json = withoutUndefined({
+      dream_id: dreamId,
+      video_url: videoUrl,
+      thumbnail_url: thumbnailUrl || undefined,
+      video_prompt: prompt || undefined,
+      video_duration: duration,
+    });
+    return this.request("POST", "/api/ai/store-video", { json, signal });
+  }
+
+  /**
+   * Keep a video generated in the browser (e.g. by RunwayML): the seed's Option B.
+   * `video` may be a URL string, a Blob/File, or an object such as
+   * `{url | video_url | output: [url], thumbnail_url, prompt, duration}`.
+   * Resolves to `{dream, video_job}`; with `wait: true` it also waits for the copy.
+   */
+  async handleFrontendVideoGeneration(dreamId, video, { wait = false, onProgress, signal } = {}) {
+    let options;
+    if (typeof video === "string") {
+      options = { videoUrl: video };
+    } else if (typeof Blob !== "undefined" && video instanceof Blob) {
+      options = { file: video };
+    } else if (video && typeof video === "object") {
+      options = {
+        videoUrl: video.video_url || video.videoUrl || video.url || (video.output || [])[0],
+        file: video.file,
+        thumbnailUrl: video.thumbnail_url || video.thumbnailUrl,
+        prompt: video.prompt || video.video_prompt,
+        duration: video.duration || video.video_duration,
+      };
+    }
+    if (!options || (!options.videoUrl && !options.file)) {
+      throw new DreamVideoError("There is no video to store: give a URL or a file.", {
+        status: 400,
+      });
+    }
+    const result = await this.storeVideoForDream(dreamId, { ...options, signal });
+    if (wait && result.video_job) {
+      result.video_job = await this.waitForJob(result.video_job.id, { onProgress, signal });
+      result.dream = await this.getDream(dreamId, { signal });
+    }
+    return result;
+  }
+
+  /**
+   * Create a dream and, if asked, generate its video and wait until it is stored
+   * (the seed's Option C). Resolves to `{dream, video_job}` with the finished job.
+   */
+  async createDreamAndGenerateVideo(data, { onProgress, signal, intervalMs } = {}) {
+    const created = await this.createDreamWithVideo(
+      { generateVideo: true, ...data },
+      { signal },
+    );
+    if (!created.video_job) return created;
+    const job = await this.waitForJob(created.video_job.id, { onProgress, signal, intervalMs });
+    const dream = await this.getDream(created.dream.id, { signal });
+    return { dream, video_job: job };
+  }
+
+  // --- Jobs -------------------------------------------------------------------------
+
+  getJob(jobId, { signal } = {}) {
+    return this.request("GET", `/api/videos/jobs/${jobId}`, { signal });
+  }
+
+  cancelJob(jobId, { signal } = {}) {
+    return this.request("POST", `/api/videos/jobs/${jobId}/cancel`, { signal });
+  }
+
+  /**
+   * Poll a job until it finishes; resolves to the finished job (succeeded, failed or
+   * cancelled — check `job.status`). `onProgress(job)` is called on every change.
+   * Abort with `signal` (rejects with its reason, an AbortError by default). Brief
+   * network failures are retried with a growing pause; other errors reject.
+   */
+  async waitForJob(jobId, { onProgress, signal, intervalMs = 1000, maxIntervalMs = 5000 } = {}) {
+    let last = "";
+    let failures = 0;
+    let pause = intervalMs;
+    for (;;) {
+      if (signal && signal.aborted) throw abortError(signal);
+      let job;
+      try {
+        job = await this.getJob(jobId, { signal });
+        failures = 0;
+      } catch (error) {
+        const transient =
+          error instanceof DreamVideoError && (error.status === 0 || error.status >= 502);
+        if (!transient || ++failures > 5) throw error;
+        await sleep(Math.min(maxIntervalMs, intervalMs * 2 ** failures), signal);
+        continue;
+      }
+      const seen = `${job.status}:${job.progress}`;
+      if (seen !== last) {
+        last = seen;
+        pause = intervalMs;
+        if (onProgress) onProgress(job);
+      } else {
+        pause = Math.min(maxIntervalMs, Math.round(pause * 1.25));
+      }
+      if (isFinished(job)) return job;
+      await sleep(pause, signal);
+    }
+  }
+}
+
+/** A ready-made instance for pages of this site (session auth). */
+export const dreamVideoService = new DreamVideoService();
+export default dreamVideoService;

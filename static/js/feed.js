@@ -1,0 +1,259 @@
+// Journal and gallery: filters, "Load more" through the API, video previews on hover or tap.
+
+import { localizeTimes, toast } from "./app.js";
+import { dreamVideoService as service } from "./dreamVideoService.js";
+
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+// --- Previews --------------------------------------------------------------------------
+
+let playing = null;
+
+function startPreview(preview) {
+  if (playing && playing !== preview) stopPreview(playing);
+  let video = preview.querySelector("video");
+  if (!video) {
+    video = document.createElement("video");
+    video.muted = true;
+    video.loop = true;
+    video.playsInline = true;
+    video.preload = "auto";
+    video.setAttribute("aria-hidden", "true");
+    video.src = preview.dataset.video;
+    preview.insertBefore(video, preview.querySelector(".preview-toggle"));
+  }
+  preview.classList.add("is-playing");
+  preview.querySelector(".preview-toggle")?.setAttribute("aria-pressed", "true");
+  playing = preview;
+  video.play().catch(() => stopPreview(preview));
+}
+
+function stopPreview(preview) {
+  preview.querySelector("video")?.pause();
+  preview.classList.remove("is-playing");
+  preview.querySelector(".preview-toggle")?.setAttribute("aria-pressed", "false");
+  if (playing === preview) playing = null;
+}
+
+function bindPreview(preview) {
+  if (preview.dataset.bound) return;
+  preview.dataset.bound = "1";
+  const card = preview.closest(".card") || preview;
+  card.addEventListener("pointerenter", (event) => {
+    if (event.pointerType === "mouse" && !reducedMotion.matches) startPreview(preview);
+  });
+  card.addEventListener("pointerleave", (event) => {
+    if (event.pointerType === "mouse") stopPreview(preview);
+  });
+  preview.querySelector(".preview-toggle")?.addEventListener("click", (event) => {
+    event.preventDefault();
+    event.stopPropagation();
+    if (preview.classList.contains("is-playing")) stopPreview(preview);
+    else startPreview(preview);
+  });
+}
+
+function bindPreviews(root = document) {
+  root.querySelectorAll(".preview[data-video]").forEach(bindPreview);
+}
+
+// --- Cards from API data ----------------------------------------------------------------
+
+function slot(root, name) {
+  return root.querySelector(`[data-slot="${name}"]`);
+}
+
+function versioned(url, dream) {
+  if (!url) return "";
+  return `${url}${url.includes("?") ? "&" : "?"}v=${encodeURIComponent(dream.updated_at)}`;
+}
+
+function setTime(el, iso) {
+  el.dateTime = iso;
+  el.dataset.localize = "short";
+}
+
+function truncate(text, limit) {
+  return text.length > limit ? `${text.slice(0, limit - 1).trimEnd()}…` : text;
+}
+
+const STATUS_TEXT = {
+  none: "No video yet",
+  failed: "Video failed",
+  ingesting: "Saving the video…",
+};
+
+function dreamCard(template, dream) {
+  const card = template.content.firstElementChild.cloneNode(true);
+  card.dataset.status = dream.video_status;
+  card.dataset.dreamId = dream.id;
+  const analysis = dream.analysis || {};
+  slot(card, "media").dataset.mood = analysis.mood || "neutral";
+  if (dream.video_status === "ready" && dream.thumbnail_url) {
+    const img = slot(card, "img");
+    img.src = versioned(dream.thumbnail_url, dream);
+    img.hidden = false;
+    slot(card, "seconds").textContent = String(dream.video_duration);
+    slot(card, "duration").hidden = false;
+  } else {
+    const status = slot(card, "status");
+    status.textContent = STATUS_TEXT[dream.video_status] || "Making the video…";
+    status.classList.add(`status-${dream.video_status}`);
+    status.hidden = false;
+  }
+  setTime(slot(card, "time"), dream.created_at);
+  slot(card, "public").hidden = !dream.is_public;
+  const link = slot(card, "link");
+  link.href = `/dreams/${dream.id}/`;
+  link.textContent = dream.title;
+  slot(card, "excerpt").textContent = truncate(dream.content, 200);
+  const emotions = Array.isArray(analysis.emotions) ? analysis.emotions.slice(0, 3) : [];
+  if (emotions.length) {
+    const list = slot(card, "chips");
+    for (const emotion of emotions) {
+      const li = document.createElement("li");
+      li.className = "chip chip-emotion";
+      li.textContent = emotion;
+      list.append(li);
+    }
+    list.hidden = false;
+  }
+  return card;
+}
+
+function galleryCard(template, dream) {
+  const card = template.content.firstElementChild.cloneNode(true);
+  const media = slot(card, "media");
+  media.dataset.video = versioned(dream.video_url, dream);
+  media.dataset.mood = (dream.analysis && dream.analysis.mood) || "neutral";
+  slot(card, "img").src = versioned(dream.thumbnail_url, dream);
+  slot(card, "toggle").setAttribute("aria-label", `Play a preview of “${dream.title}”`);
+  const link = slot(card, "link");
+  link.href = `/dreams/${dream.id}/`;
+  link.textContent = dream.title;
+  setTime(slot(card, "time"), dream.created_at);
+  const mood = dream.analysis && dream.analysis.mood;
+  if (mood && mood !== "neutral") {
+    slot(card, "mood").textContent = mood;
+    slot(card, "mood-wrap").hidden = false;
+  }
+  return card;
+}
+
+// --- Load more ---------------------------------------------------------------------------
+
+function cursorOf(url) {
+  if (!url) return "";
+  return new URL(url, window.location.href).searchParams.get("cursor") || "";
+}
+
+async function loadMore(button) {
+  const list = document.getElementById(button.dataset.target);
+  const kind = list.dataset.feed;
+  const status = document.querySelector("[data-feed-status]");
+  const label = button.textContent;
+  button.setAttribute("aria-disabled", "true");
+  button.textContent = "Loading…";
+  try {
+    let page;
+    let template;
+    let build;
+    if (kind === "gallery") {
+      page = await service.gallery({ cursor: button.dataset.cursor, pageSize: 12 });
+      template = document.getElementById("gallery-card-template");
+      build = galleryCard;
+    } else {
+      const params = new URLSearchParams(window.location.search);
+      page = await service.listDreams({
+        cursor: button.dataset.cursor,
+        q: params.get("q") || undefined,
+        hasVideo: params.get("has_video") === "1" ? "true" : undefined,
+        isPublic: params.get("is_public") === "1" ? "true" : undefined,
+        pageSize: 12,
+      });
+      template = document.getElementById("dream-card-template");
+      build = dreamCard;
+    }
+    const cards = page.results.map((dream) => build(template, dream));
+    list.append(...cards);
+    localizeTimes(list);
+    bindPreviews(list);
+    if (status) {
+      const noun = kind === "gallery" ? "videos" : "dreams";
+      status.textContent = `${cards.length} more ${noun} loaded.`;
+    }
+    cards[0]?.querySelector("a")?.focus({ preventScroll: false });
+    const next = cursorOf(page.next);
+    if (next) {
+      button.dataset.cursor = next;
+      const params = new URLSearchParams(window.location.search);
+      params.set("cursor", next);
+      button.href = `?${params}`;
+      button.textContent = label;
+      button.removeAttribute("aria-disabled");
+    } else {
+      button.closest(".load-more")?.remove();
+    }
+  } catch (error) {
+    button.textContent = label;
+    button.removeAttribute("aria-disabled");
+    if (status) status.textContent = error.message;
+    toast(error.message);
+  }
+}
+
+// --- Videos still being made ------------------------------------------------------------
+
+const ACTIVE = new Set(["queued", "generating", "ingesting"]);
+const REFRESH_MS = 3000;
+const REFRESH_ROUNDS = 200; // ten minutes, then a reload shows the rest
+
+/** Journal cards whose video is being made turn into finished cards without a reload. */
+async function refreshActiveCards() {
+  const template = document.getElementById("dream-card-template");
+  if (!template) return;
+  for (let round = 0; round < REFRESH_ROUNDS; round += 1) {
+    const cards = [...document.querySelectorAll(".dream-card[data-dream-id]")].filter((card) =>
+      ACTIVE.has(card.dataset.status),
+    );
+    if (!cards.length) return;
+    await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
+    for (const card of cards.slice(0, 6)) {
+      let dream;
+      try {
+        dream = await service.getDream(card.dataset.dreamId);
+      } catch {
+        return; // offline or gone: the page stays as it is
+      }
+      if (dream.video_status !== card.dataset.status) {
+        const fresh = dreamCard(template, dream);
+        card.replaceWith(fresh);
+        localizeTimes(fresh);
+      }
+    }
+  }
+}
+
+// --- Filters ------------------------------------------------------------------------------
+
+function bindFilters() {
+  const form = document.querySelector("[data-filters]");
+  if (!form) return;
+  for (const box of form.querySelectorAll('input[type="checkbox"]')) {
+    box.addEventListener("change", () => form.requestSubmit());
+  }
+}
+
+function init() {
+  bindPreviews();
+  bindFilters();
+  refreshActiveCards();
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-load-more]");
+    if (!button) return;
+    event.preventDefault();
+    if (button.getAttribute("aria-disabled") !== "true") loadMore(button);
+  });
+}
+
+init();
