@@ -206,7 +206,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dreamjourney.schema.DreamJourneyAutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "video_generation": env.str("VIDEO_GENERATION_RATE", default="30/hour"),
         "auth": env.str("AUTH_RATE", default="30/minute"),

@@ -196,3 +196,11 @@ class RegisterResponseSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class DreamPageSerializer(serializers.Serializer):
+    """A cursor page of dreams: follow ``next`` until it is null."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DreamSerializer(many=True)

@@ -20,6 +20,7 @@ from dreamjourney.pagination import NewestFirstCursorPagination
 from dreams import selectors, services, tiers
 from dreams.api.serializers import (
     DreamInputSerializer,
+    DreamPageSerializer,
     DreamSerializer,
     DreamUpdateSerializer,
     DreamWithJobSerializer,
@@ -34,6 +35,12 @@ from dreams.models import DemoDream
 from dreams.owners import Owner
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+CURSOR_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="Opaque position from `next` or `previous`"),
+    OpenApiParameter("page_size", int, description="1-100, default 20"),
+]
 
 
 class OwnerMixin:
@@ -75,8 +82,9 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             OpenApiParameter("q", str, description="Search title and content"),
             OpenApiParameter("has_video", bool),
             OpenApiParameter("is_public", bool),
+            *CURSOR_PARAMETERS,
         ],
-        responses=DreamSerializer(many=True),
+        responses=DreamPageSerializer,
     )
     def list(self, request: Request) -> Response:
         """The caller's dreams, newest first."""
@@ -164,7 +172,7 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         ).data
         return self._stored_response(request, stored, body)
 
-    @extend_schema(responses=DreamSerializer(many=True))
+    @extend_schema(parameters=CURSOR_PARAMETERS, responses=DreamPageSerializer)
     @action(detail=False, methods=["get"], url_path="public/gallery")
     def gallery(self, request: Request) -> Response:
         """Public, approved dreams with a ready video, newest first."""
