@@ -23,3 +23,5 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", include("dreams.urls")),
 ]
+
+handler404 = "dreamjourney.errors.not_found"

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from dreams.models import MAX_VIDEO_SECONDS, MIN_VIDEO_SECONDS, AbstractDream
@@ -198,6 +199,7 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+@extend_schema_serializer(many=False)  # already a page: never wrap it in a list
 class DreamPageSerializer(serializers.Serializer):
     """A cursor page of dreams: follow ``next`` until it is null."""
 

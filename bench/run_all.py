@@ -1,0 +1,299 @@
+"""Run every benchmark and write ``bench/RESULTS.md`` and the chart ``bench/results.png``.
+
+Run: ``make bench`` (or ``.venv/bin/python bench/run_all.py``): about 5 minutes, 6-7 the
+first time (seeding). Needs PostgreSQL on 127.0.0.1:5432; ``wrk`` is used when installed.
+
+Each benchmark runs as its own process: ``api_load.py`` (list endpoints against a floor),
+``jobs.py`` (200 video jobs with 1 and 2 workers) and ``ingest.py`` (streaming download
+against a plain copy). A failing one is reported in RESULTS.md and makes the exit non-zero;
+the others still run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+OUT = BENCH / "out"
+sys.path.insert(0, str(BENCH))
+INGEST_SIZES_MB = (50, 500)  # what bench/ingest.py downloads
+
+
+def run(script: str, *args: str) -> tuple[bool, str, float]:
+    """Run ``bench/<script>``, echoing its output; (succeeded, output, seconds)."""
+    print(f"\n=== {script} {' '.join(args)}", flush=True)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, str(BENCH / script), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = []
+    for line in process.stdout:
+        print(line, end="", flush=True)
+        lines.append(line)
+    process.wait()
+    return process.returncode == 0, "".join(lines), time.monotonic() - started
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        match = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        cpu = match.group(1).strip() if match else cpu
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo.read_text()).group(1))
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    postgres = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import psycopg; c = psycopg.connect('postgres://postgres@127.0.0.1:5432/postgres');"
+            "print(c.execute('SHOW server_version').fetchone()[0])",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    import django
+
+    return (
+        f"{os.cpu_count()} cores ({cpu}){memory}; Python {platform.python_version()}, "
+        f"Django {django.get_version()}, PostgreSQL {postgres or '?'}; commit {commit or '?'}"
+    )
+
+
+def ingest_summary(output: str) -> dict:
+    """The table and ratio lines ``ingest.py`` prints, and the ratios as numbers."""
+    table = [line for line in output.splitlines() if line.startswith("|")]
+    ratios = {}
+    for key, label in (("throughput", "throughput ratio"), ("memory", "memory ratio")):
+        match = re.search(rf"{label}[^:]*: ([0-9., ]+)", output)
+        if match:
+            ratios[key] = [float(x) for x in match.group(1).replace(" ", "").split(",") if x]
+    notes = [line for line in output.splitlines() if line.startswith(("throughput", "memory"))]
+    return {"table": table, "ratios": ratios, "notes": notes}
+
+
+def chart(api: dict | None, jobs: dict | None, ingest: dict | None, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    fig.suptitle("DreamJourney under load (bench/RESULTS.md)", fontsize=14)
+    colours = {"ours": "#4c6ef5", "floor": "#adb5bd"}
+
+    ax = axes[0][0]
+    if api:
+        names = [s["scenario"] for s in api["scenarios"]]
+        xs = range(len(names))
+        for offset, side in ((-0.2, "ours"), (0.2, "floor")):
+            values = [s["loaded"][side]["rps"] for s in api["scenarios"]]
+            ax.bar([x + offset for x in xs], values, 0.4, label=side, color=colours[side])
+        for x, s in zip(xs, api["scenarios"], strict=True):
+            top = max(s["loaded"]["ours"]["rps"], s["loaded"]["floor"]["rps"])
+            ax.annotate(f"×{s['throughput_ratio']:.2f}", (x, top), ha="center", va="bottom")
+        ax.set_xticks(list(xs), names)
+        ax.set_ylabel("requests / s")
+        ax.set_title(f"Throughput at {api['connections']} connections (ours/floor above)")
+        ax.legend()
+
+    ax = axes[0][1]
+    if api:
+        names = [s["scenario"] for s in api["scenarios"]]
+        xs = range(len(names))
+        for offset, side in ((-0.2, "ours"), (0.2, "floor")):
+            p50 = [s["idle"][side]["p50_ms"] for s in api["scenarios"]]
+            p95 = [s["idle"][side]["p95_ms"] for s in api["scenarios"]]
+            ax.bar([x + offset for x in xs], p95, 0.4, color=colours[side], alpha=0.45)
+            ax.bar([x + offset for x in xs], p50, 0.4, color=colours[side], label=f"{side} p50")
+        ax.set_xticks(list(xs), names)
+        ax.set_ylabel("ms (solid p50, pale p95)")
+        deep = api["deep_vs_page1"]["ours"]
+        ax.set_title(
+            f"Latency, one connection; deep/page 1: p50 ×{deep['p50']:.2f}, p95 ×{deep['p95']:.2f}"
+        )
+        ax.legend()
+
+    ax = axes[1][0]
+    if jobs:
+        labels = [f"{r['workers']} worker{'s' if r['workers'] > 1 else ''}" for r in jobs["runs"]]
+        walls = [r["wall_seconds"] for r in jobs["runs"]]
+        ax.bar(labels, walls, color=colours["ours"])
+        for label, wall in zip(labels, walls, strict=True):
+            ax.annotate(f"{wall:.1f} s", (label, wall), ha="center", va="bottom")
+        ideal = jobs["provider_seconds"]
+        ax.axhline(ideal, color="black", linestyle="--", label=f"ideal {ideal:.0f} s")
+        ax.axhline(
+            ideal + jobs["poll_seconds"],
+            color="grey",
+            linestyle=":",
+            label=f"ideal + one poll interval ({jobs['poll_seconds']} s)",
+        )
+        ax.set_ylabel("seconds until all succeeded")
+        ax.set_title(f"{jobs['jobs']} video jobs, fake RunwayML taking {ideal:.0f} s each")
+        ax.legend(loc="lower right")
+
+    ax = axes[1][1]
+    if ingest and ingest["ratios"]:
+        sizes = INGEST_SIZES_MB
+        throughput = ingest["ratios"].get("throughput", [])
+        memory = ingest["ratios"].get("memory", [])
+        growth = [m * size for m, size in zip(memory, sizes, strict=False)]
+        xs = list(range(len(throughput)))
+        ax.bar([x - 0.2 for x in xs], throughput, 0.4, label="ingest / plain copy speed")
+        ax.axhline(1.0, color="black", linestyle="--", linewidth=0.8)
+        ax.set_ylim(0, 1.3)
+        ax.set_ylabel("speed ratio (1.0 = as fast as a plain copy)")
+        memory_ax = ax.twinx()
+        memory_ax.bar(
+            [x + 0.2 for x in xs[: len(growth)]],
+            growth,
+            0.4,
+            color="#f59f00",
+            label="RSS growth while downloading (MB)",
+        )
+        for x, mb, size in zip(xs, growth, sizes, strict=False):
+            memory_ax.annotate(f"{mb:.1f} MB of {size} MB", (x + 0.2, mb), ha="center", va="bottom")
+        memory_ax.set_ylim(0, max(sizes[: len(growth)] or [1]) / 10)
+        memory_ax.set_ylabel("MB")
+        ax.set_xticks(xs, [f"{size} MB file" for size in sizes[: len(xs)]])
+        ax.set_title("Ingest: streaming download against a plain copy")
+        handles = ax.get_legend_handles_labels()
+        extra = memory_ax.get_legend_handles_labels()
+        ax.legend(handles[0] + extra[0], handles[1] + extra[1], loc="upper left")
+
+    for row in axes:
+        for ax in row:
+            if not ax.has_data():
+                ax.text(0.5, 0.5, "no data (see RESULTS.md)", ha="center", transform=ax.transAxes)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _abridged(sql: str) -> str:
+    """The statement with its column list counted, not spelled out (it is in api_load.json)."""
+    match = re.match(r"SELECT (.+?) FROM ", sql)
+    if not match:
+        return sql
+    columns = match.group(1).count(", ") + 1
+    return f"SELECT <{columns} columns> FROM " + sql[match.end() :]
+
+
+def results_markdown(parts: dict, api: dict | None, jobs: dict | None, ingest: dict | None) -> str:
+    import api_load
+    import jobs as jobs_bench
+
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `bench/run_all.py` on {now}. Machine: {machine()}.",
+        "How to run and what each number means: `bench/README.md`.",
+        "",
+        "![chart](results.png)",
+        "",
+    ]
+    failed = [name for name, (ok, _, _) in parts.items() if not ok]
+    if failed:
+        lines += [f"**Failed:** {', '.join(failed)} (output below).", ""]
+
+    lines += ["## API list endpoints against a floor (`bench/api_load.py`)", ""]
+    if api:
+        lines += [
+            f"{api['dreams']:,} dreams in PostgreSQL; the journal user owns "
+            f"{api['journal_size']:,}, the gallery holds {api['gallery_size']:,}. gunicorn, "
+            f"{api['workers']} sync workers each side; load: {api['load_generator']}; "
+            f"medians of {api['rounds']} interleaved rounds. The "
+            "floor (`bench/floor_app.py`) runs the same SQL with psycopg and writes the same "
+            "JSON with nothing in between.",
+            "",
+            api_load.markdown(api),
+            "",
+            "SQL per request (captured with `CaptureQueriesContext`):",
+            "",
+        ]
+        for name, statements in api["sql"].items():
+            lines.append(
+                f"* {name}: {len(statements)} quer{'y' if len(statements) == 1 else 'ies'}"
+            )
+            lines += [f"  ```sql\n  {_abridged(sql)}\n  ```" for sql in statements]
+        lines.append("")
+    else:
+        lines += ["No results.", ""]
+
+    lines += ["## Video jobs (`bench/jobs.py`)", ""]
+    if jobs:
+        lines += [
+            f"{jobs['jobs']} generation jobs against a fake RunwayML that finishes each task "
+            f"{jobs['provider_seconds']:.0f} s after it was created; the worker polls every "
+            f"{jobs['poll_seconds']} s, so one job takes 10-15 s at best. Provider requests "
+            f"over all runs: {jobs['provider_requests']}.",
+            "",
+            jobs_bench.markdown(jobs),
+            "",
+        ]
+    else:
+        lines += ["No results.", ""]
+
+    lines += ["## Ingest (`bench/ingest.py`)", ""]
+    if ingest and ingest["table"]:
+        lines += [*ingest["table"], "", *ingest["notes"], ""]
+    else:
+        lines += ["No results.", ""]
+
+    for name, (ok, output, seconds) in parts.items():
+        if not ok:
+            tail = "\n".join(output.splitlines()[-30:])
+            lines += [f"## {name} failed after {seconds:.0f} s", "", "```", tail, "```", ""]
+    lines += [
+        "Run times: "
+        + ", ".join(f"{name} {seconds:.0f} s" for name, (_, _, seconds) in parts.items()),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for stale in ("api_load.json", "jobs.json"):
+        (OUT / stale).unlink(missing_ok=True)
+    parts = {
+        "api_load.py": run("api_load.py"),
+        "jobs.py": run("jobs.py"),
+        "ingest.py": run("ingest.py", "--repeat", "2"),
+    }
+    api_path, jobs_path = OUT / "api_load.json", OUT / "jobs.json"
+    api = json.loads(api_path.read_text()) if api_path.exists() else None
+    jobs = json.loads(jobs_path.read_text()) if jobs_path.exists() else None
+    ingest = ingest_summary(parts["ingest.py"][1]) if parts["ingest.py"][0] else None
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dreamjourney.settings")
+    (BENCH / "RESULTS.md").write_text(results_markdown(parts, api, jobs, ingest))
+    chart(api, jobs, ingest, BENCH / "results.png")
+    print(f"\nwrote {BENCH / 'RESULTS.md'} and {BENCH / 'results.png'}")
+    return 0 if all(ok for ok, _, _ in parts.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
