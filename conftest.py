@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from dreamjourney.testing import database_url_for_tests
+
+ROOT = Path(django_settings.BASE_DIR)
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +117,47 @@ def run_jobs(committed) -> Callable[..., None]:
         raise AssertionError("video jobs did not finish in time")
 
     return run
+
+
+@pytest.fixture
+def start_worker(settings, tmp_path, transactional_db):
+    """Start ``manage.py db_worker`` on the test database and media folder; stopped after."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    processes: list[subprocess.Popen] = []
+
+    def start(**extra_env: str) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "DEBUG": "true",
+            "DATABASE_URL": database_url_for_tests(),
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "VIDEO_DEMO_WORKDIR": str(settings.VIDEO_DEMO_WORKDIR),
+            "VIDEO_DEMO_MAX_WIDTH": str(settings.VIDEO_DEMO_MAX_WIDTH),
+            "VIDEO_PROVIDER": "demo",
+            "EMERGENCY_JOURNAL_PATH": str(settings.EMERGENCY_JOURNAL_PATH),
+            "EMERGENCY_AUTO_REPLAY": "false",
+            **extra_env,
+        }
+        command = ["manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"]
+        process = subprocess.Popen(
+            [sys.executable, *command, "--no-reload"],
+            cwd=ROOT,
+            env=env,
+            stdout=(tmp_path / f"worker{len(processes)}.log").open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)

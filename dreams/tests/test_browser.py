@@ -8,16 +8,11 @@ says so in plain words. Full-page screenshots land in ``test-artifacts/screensho
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from dreams.models import Dream
 
@@ -40,60 +35,6 @@ WAIT_MS = 45_000  # a slow 2-core machine renders and stores a demo video in a f
 
 
 # --- Processes ---------------------------------------------------------------------------
-
-
-def database_url_for_tests() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"  # settings give tests a file, not :memory:
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
-@pytest.fixture
-def start_worker(settings, tmp_path, transactional_db):
-    """Start ``manage.py db_worker`` on the test database and media folder; stopped after."""
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-    }
-    processes: list[subprocess.Popen] = []
-
-    def start(**extra_env: str) -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DEBUG": "true",
-            "DATABASE_URL": database_url_for_tests(),
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "VIDEO_DEMO_WORKDIR": str(settings.VIDEO_DEMO_WORKDIR),
-            "VIDEO_DEMO_MAX_WIDTH": "256",
-            "VIDEO_PROVIDER": "demo",
-            "EMERGENCY_JOURNAL_PATH": str(settings.EMERGENCY_JOURNAL_PATH),
-            "EMERGENCY_AUTO_REPLAY": "false",
-            **extra_env,
-        }
-        command = ["manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"]
-        process = subprocess.Popen(
-            [sys.executable, *command, "--no-reload"],
-            cwd=ROOT,
-            env=env,
-            stdout=(tmp_path / f"worker{len(processes)}.log").open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        processes.append(process)
-        return process
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
