@@ -68,6 +68,9 @@ class EmergencyRecord:
     error: str
 
 
+_prepared: set[Path] = set()
+
+
 def journal_path() -> Path:
     return Path(settings.EMERGENCY_JOURNAL_PATH)
 
@@ -78,9 +81,11 @@ def _journal() -> Iterator[sqlite3.Connection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")  # fsync on every commit: a 202 is durable
-        conn.executescript(_SCHEMA)
+        if path not in _prepared:  # WAL mode and the schema persist in the file: once per process
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            _prepared.add(path)
         yield conn
     finally:
         conn.close()

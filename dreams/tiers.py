@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
 
-from dreams import emergency, services
+from dreams import emergency, selectors, services
 from dreams.analysis import analyse_dream
 from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus, VideoStatus
 from dreams.owners import Owner
@@ -71,10 +71,14 @@ def dream_store(*, owner: Owner, generate_video: bool | None = None, **data: Any
 def record_as_dream(record: emergency.EmergencyRecord) -> AbstractDream:
     """An unsaved dream showing a journal record the way the API shows any dream."""
     data = record.payload
-    model = Dream if record.owner_user_id is not None else DemoDream
+    if record.owner_user_id is not None:
+        model, owner_fields = Dream, {"owner_id": record.owner_user_id}
+    else:
+        model, owner_fields = DemoDream, {"session_key": record.owner_session}
     wants_video = data.get("generate_video") or data.get("video_url")
     dream = model(
         id=record.id,
+        **owner_fields,
         title=data["title"],
         content=data["content"],
         analysis=data.get("analysis") or {},
@@ -104,6 +108,28 @@ def waiting_dream(*, owner: Owner | None, dream_id: str) -> AbstractDream | None
     if owner is None:
         return None
     return next((d for d in waiting_dreams(owner=owner) if str(d.pk) == str(dream_id)), None)
+
+
+def waiting_first(*, owner: Owner, first_page: bool) -> list[AbstractDream]:
+    """The owner's waiting dreams, which lead page 1 of their list ([] on later pages)."""
+    return waiting_dreams(owner=owner) if first_page and emergency.emergency_waiting() else []
+
+
+def dream_find(*, owner: Owner | None, dream_id) -> AbstractDream | None:
+    """A dream the caller may see: theirs, a public one, or theirs still in the journal.
+
+    While the database is unreachable only the journal is looked in; a dream that is
+    in neither re-raises the database error (the caller answers 503).
+    """
+    try:
+        dream = selectors.dream_visible_get(owner=owner, dream_id=dream_id)
+    except DatabaseError:
+        if found := waiting_dream(owner=owner, dream_id=str(dream_id)):
+            return found
+        raise
+    if dream is None and emergency.emergency_waiting():
+        dream = waiting_dream(owner=owner, dream_id=str(dream_id))
+    return dream
 
 
 @transaction.atomic

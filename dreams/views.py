@@ -29,7 +29,6 @@ from rest_framework.request import Request
 from dreamjourney.pagination import NewestFirstCursorPagination
 from dreams import selectors, tiers
 from dreams.accounts import account_register
-from dreams.emergency import emergency_waiting
 from dreams.forms import SignupForm
 from dreams.models import AbstractDream, DemoDream, ModerationStatus, VideoStatus
 from dreams.owners import Owner, demo_key
@@ -37,7 +36,6 @@ from dreams.services import demo_dreams_claim
 from videos.api.serializers import VideoJobSerializer
 from videos.models import ACTIVE_JOB_STATUSES, VideoJob
 from videos.prompts import build_video_prompt
-from videos.selectors import video_job_list
 
 HOME_GALLERY_SIZE = 6
 PAGE_SIZE = 12
@@ -79,9 +77,8 @@ def _demo_count(request: HttpRequest) -> int:
     return selectors.dream_list(owner=Owner(session_key=key)).count() if key else 0
 
 
-def _latest_job(owner: Owner, dream: AbstractDream) -> VideoJob | None:
-    field = "demo_dream" if isinstance(dream, DemoDream) else "dream"
-    return video_job_list(owner=owner).filter(**{field: dream.pk}).first()
+def _latest_job(dream: AbstractDream) -> VideoJob | None:
+    return dream.video_jobs.order_by("-created_at").first()
 
 
 def _is_waiting(dream: AbstractDream) -> bool:
@@ -138,9 +135,9 @@ def journal(request: HttpRequest) -> HttpResponse:
                 is_public=True if is_public else None,
             )
             dreams, cursor = _first_page(request, queryset)
-            if not request.GET.get("cursor") and emergency_waiting():
-                # Dreams written while the database was down lead page 1, as in the API.
-                dreams = [*tiers.waiting_dreams(owner=owner), *dreams]
+            # Dreams written while the database was down lead page 1, as in the API.
+            waiting = tiers.waiting_first(owner=owner, first_page=not request.GET.get("cursor"))
+            dreams = [*waiting, *dreams]
         except DatabaseError:
             # The database is unreachable: show what the emergency journal holds.
             dreams, offline = tiers.waiting_dreams(owner=owner), True
@@ -208,19 +205,11 @@ def _strings(value: Any) -> list[str]:
 def dream_detail(request: HttpRequest, dream_id) -> HttpResponse:
     """One dream: the owner's (with its controls), or a public one anyone may watch."""
     owner = Owner.from_request(request)
-    try:
-        dream = selectors.dream_visible_get(owner=owner, dream_id=dream_id)
-    except DatabaseError:
-        dream = tiers.waiting_dream(owner=owner, dream_id=str(dream_id))
-        if dream is None:
-            raise
-    if dream is None and emergency_waiting():
-        dream = tiers.waiting_dream(owner=owner, dream_id=str(dream_id))
+    dream = tiers.dream_find(owner=owner, dream_id=dream_id)
     if dream is None:
         raise Http404("No such dream.")
-    # A waiting dream was found among the caller's own records (it carries no owner yet).
-    is_owner = owner is not None and (_is_waiting(dream) or owner.owns_dream(dream))
-    job = _latest_job(owner, dream) if is_owner and not _is_waiting(dream) else None
+    is_owner = owner is not None and owner.owns_dream(dream)
+    job = _latest_job(dream) if is_owner and not _is_waiting(dream) else None
     job_active = job is not None and job.status in ACTIVE_JOB_STATUSES
     # A failed regeneration keeps the previous video: only a dream left without one says so.
     job_failed = job is not None and job.status == "failed" and dream.video_status == "failed"

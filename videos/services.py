@@ -141,11 +141,6 @@ def _dream_fields(dream: AbstractDream | None) -> dict[str, Any]:
     return {"demo_dream": dream} if isinstance(dream, DemoDream) else {"dream": dream}
 
 
-def _jobs_of(dream: AbstractDream):
-    field = "demo_dream" if isinstance(dream, DemoDream) else "dream"
-    return VideoJob.objects.filter(**{field: dream})
-
-
 _DREAM_STATUS_FOR_JOB = {
     JobStatus.QUEUED: VideoStatus.QUEUED,
     JobStatus.RUNNING: VideoStatus.GENERATING,
@@ -168,7 +163,7 @@ def _dream_sync_with_job(job: VideoJob) -> None:
     dream = job.target_dream
     if dream is None:
         return
-    latest_id = _jobs_of(dream).order_by("-created_at", "-id").values_list("id", flat=True).first()
+    latest_id = dream.video_jobs.order_by("-created_at", "-id").values_list("id", flat=True).first()
     if latest_id != job.id:
         return
     model = type(dream)
@@ -294,8 +289,7 @@ def video_ingest_submit(
     """
     if source_url:
         existing = (
-            _jobs_of(dream)
-            .filter(kind=JobKind.INGEST, source_url=source_url)
+            dream.video_jobs.filter(kind=JobKind.INGEST, source_url=source_url)
             .exclude(status__in=[JobStatus.FAILED, JobStatus.CANCELLED])
             .order_by("-created_at")
             .first()
@@ -543,7 +537,7 @@ def video_job_cancel_at_provider(*, provider: str, task_id: str) -> None:
 
 
 def video_job_cancel_all_for_dream(*, dream: AbstractDream) -> None:
-    for job in _jobs_of(dream).filter(status__in=ACTIVE_JOB_STATUSES):
+    for job in dream.video_jobs.filter(status__in=ACTIVE_JOB_STATUSES):
         video_job_cancel(job=job)
 
 
@@ -583,12 +577,10 @@ def video_jobs_recover(*, stale_after: timedelta | None = None) -> int:
     if stale_after is None:
         stale_after = timedelta(seconds=settings.VIDEO_JOB_STALE_SECONDS)
     cutoff = timezone.now() - stale_after
-    ids = list(
-        VideoJob.objects.filter(status__in=ACTIVE_JOB_STATUSES, updated_at__lt=cutoff).values_list(
-            "id", flat=True
-        )
-    )
+    stalled = VideoJob.objects.filter(status__in=ACTIVE_JOB_STATUSES, updated_at__lt=cutoff)
+    ids = list(stalled.values_list("id", flat=True))
+    # Touched first, so a second recovery run right after this one leaves them alone.
+    VideoJob.objects.filter(pk__in=ids).update(updated_at=timezone.now())
     for job_id in ids:
-        VideoJob.objects.filter(pk=job_id).update(updated_at=timezone.now())
         _enqueue_advance(job_id)
     return len(ids)

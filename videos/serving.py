@@ -177,14 +177,17 @@ def _job_asset(request: HttpRequest, job_id) -> VideoAsset | None:
 
 
 def _request_owner(request: HttpRequest) -> Owner | None:
-    from rest_framework.authtoken.models import Token
+    """The caller as the API sees them: <video> elements send cookies, SPAs may send a token."""
+    from rest_framework.exceptions import AuthenticationFailed
 
-    # <video> elements send cookies, SPAs may send a token: accept both.
-    auth = request.headers.get("Authorization", "")
-    if auth.startswith("Token "):
-        token = Token.objects.select_related("user").filter(key=auth[6:].strip()).first()
-        if token is not None and token.user.is_active:
-            return Owner(user=token.user)
+    from dreams.authentication import ResilientTokenAuthentication
+
+    try:
+        authenticated = ResilientTokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None  # a bad token sees nothing (404), as in the API
+    if authenticated is not None:
+        return Owner(user=authenticated[0])
     return Owner.from_request(request)
 
 

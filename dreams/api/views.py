@@ -30,7 +30,6 @@ from dreams.api.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from dreams.emergency import emergency_waiting
 from dreams.models import DemoDream
 from dreams.owners import Owner
 
@@ -68,8 +67,7 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
     def _paginate(self, request: Request, queryset, *, waiting=()) -> Response:
         paginator = NewestFirstCursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
-        if waiting and not request.query_params.get(paginator.cursor_query_param):
-            page = [*waiting, *page]  # dreams waiting in the emergency journal lead page 1
+        page = [*waiting, *page]  # dreams waiting in the emergency journal lead page 1
         data = DreamSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
@@ -92,7 +90,8 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         if owner is None:
             return self._paginate(request, DemoDream.objects.none())
         params = request.query_params
-        waiting = tiers.waiting_dreams(owner=owner) if emergency_waiting() else []
+        first_page = not params.get(NewestFirstCursorPagination.cursor_query_param)
+        waiting = tiers.waiting_first(owner=owner, first_page=first_page)
         try:
             return self._paginate(
                 request,
@@ -122,15 +121,8 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
     @extend_schema(responses=DreamSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
         """One of the caller's dreams, or any dream in the public gallery."""
-        owner = self.owner(request)
-        try:
-            dream = selectors.dream_visible_get(owner=owner, dream_id=pk)
-        except DatabaseError:
-            dream = tiers.waiting_dream(owner=owner, dream_id=pk)
-            if dream is None:
-                raise
-        dream = dream or (emergency_waiting() and tiers.waiting_dream(owner=owner, dream_id=pk))
-        if not dream:
+        dream = tiers.dream_find(owner=self.owner(request), dream_id=pk)
+        if dream is None:
             raise Http404
         return Response(DreamSerializer(dream, context={"request": request}).data)
 

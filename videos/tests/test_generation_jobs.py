@@ -225,7 +225,8 @@ def test_expired_output_url_fails_with_expired(auth_client, committed, run_jobs,
     assert not VideoAsset.objects.exists()
 
 
-def test_cancel_stops_the_job_here_and_at_runway(auth_client, committed, run_jobs, runway):
+def _submitted_at_runway(auth_client, committed, runway) -> dict:
+    """A dream whose job RunwayML has accepted (and will let us cancel); no poll scheduled."""
     from django.tasks import task_backends
 
     runway.expect_request("/v1/text_to_video", method="POST").respond_with_json({"id": TASK})
@@ -236,7 +237,12 @@ def test_cancel_stops_the_job_here_and_at_runway(auth_client, committed, run_job
     submit = task_backends["default"].results.pop(0)
     with committed():
         submit.task.call(*submit.args)
-    task_backends["default"].clear()  # drop the scheduled poll: the job is cancelled first
+    task_backends["default"].clear()  # drop the scheduled poll: the test acts first
+    return body
+
+
+def test_cancel_stops_the_job_here_and_at_runway(auth_client, committed, run_jobs, runway):
+    body = _submitted_at_runway(auth_client, committed, runway)
 
     with committed():
         response = auth_client.post(f"/api/videos/jobs/{body['video_job']['id']}/cancel")
@@ -394,17 +400,7 @@ def test_sending_the_representation_back_does_not_copy_the_video_again(
 
 
 def test_deleting_a_dream_stops_its_runway_task(auth_client, committed, run_jobs, runway):
-    from django.tasks import task_backends
-
-    runway.expect_request("/v1/text_to_video", method="POST").respond_with_json({"id": TASK})
-    runway.expect_request(f"/v1/tasks/{TASK}", method="DELETE").respond_with_response(
-        Response(status=204)
-    )
-    body = _create_dream(auth_client, committed)
-    submit = task_backends["default"].results.pop(0)
-    with committed():
-        submit.task.call(*submit.args)
-    task_backends["default"].clear()
+    body = _submitted_at_runway(auth_client, committed, runway)
 
     with committed():
         assert auth_client.delete(f"/api/dreams/{body['dream']['id']}").status_code == 204
