@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError  # a malformed id: no such object
 from django.db.models import Q, QuerySet
 
 from dreams.models import AbstractDream, Dream, ModerationStatus, VideoStatus
@@ -42,7 +43,7 @@ def dream_get(*, owner: Owner | None, dream_id: uuid.UUID | str) -> AbstractDrea
             .filter(**owner.dream_filter())
             .get(pk=dream_id)
         )
-    except (owner.dream_model.DoesNotExist, ValueError):
+    except (owner.dream_model.DoesNotExist, ValueError, ValidationError):
         return None
 
 
@@ -63,7 +64,7 @@ def dream_gallery_list() -> QuerySet[Dream]:
 def dream_public_get(*, dream_id: uuid.UUID | str) -> Dream | None:
     try:
         return dream_gallery_list().get(pk=dream_id)
-    except (Dream.DoesNotExist, ValueError):
+    except (Dream.DoesNotExist, ValueError, ValidationError):
         return None
 
 

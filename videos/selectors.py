@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError  # a malformed id: no such object
 from django.db.models import QuerySet
 
 from dreams.owners import Owner
@@ -20,5 +21,5 @@ def video_job_get(*, owner: Owner | None, job_id: uuid.UUID | str) -> VideoJob |
         return None
     try:
         return video_job_list(owner=owner).select_related("asset").get(pk=job_id)
-    except (VideoJob.DoesNotExist, ValueError):
+    except (VideoJob.DoesNotExist, ValueError, ValidationError):
         return None

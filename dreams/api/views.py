@@ -33,9 +33,6 @@ from dreams.api.serializers import (
 from dreams.models import DemoDream
 from dreams.owners import Owner
 
-UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
-
-
 CURSOR_PARAMETERS = [
     OpenApiParameter("cursor", str, description="Opaque position from `next` or `previous`"),
     OpenApiParameter("page_size", int, description="1-100, default 20"),
@@ -54,7 +51,8 @@ class OwnerMixin:
 
 
 class DreamViewSet(OwnerMixin, viewsets.ViewSet):
-    lookup_value_regex = UUID_PATTERN
+    # Any segment: a malformed id is the API's own JSON 404, not the URL resolver's page.
+    lookup_value_regex = "[^/]+"
     serializer_class = DreamSerializer
     throttle_scope = "video_generation"  # only the actions that list ScopedRateThrottle
 
