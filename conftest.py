@@ -15,9 +15,14 @@ from django.conf import settings as django_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from dreamjourney.testing import database_url_for_tests
+from tests.support import network_guard
+from tests.support.processes import database_url_for_tests
 
 ROOT = Path(django_settings.BASE_DIR)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    network_guard.install()  # only loopback: fakes stand in for every outside service
 
 
 @pytest.fixture(autouse=True)

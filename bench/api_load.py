@@ -97,7 +97,8 @@ def seed() -> dict:
     from rest_framework.authtoken.models import Token
 
     from dreams.models import Dream, ModerationStatus, VideoStatus
-    from videos.models import SourceKind, VideoAsset
+    from videos.models import VideoAsset
+    from videos.sources import VideoSource
 
     user_model = get_user_model()
     bench_user = user_model.objects.filter(username=BENCH_USER).first()
@@ -122,7 +123,7 @@ def seed() -> dict:
                     width=1280,
                     height=720,
                     codec="h264",
-                    source_kind=SourceKind.RUNWAY,
+                    source_kind=VideoSource.RUNWAY,
                 )
                 for n in range(256)
             )

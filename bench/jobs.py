@@ -226,9 +226,9 @@ def reset() -> None:
 def run(workers_count: int, *, env: dict, log: Path, user) -> dict:
     from django.db import connection, transaction
 
-    from dreams.owners import Owner
+    from common.owners import Owner
+    from videos.jobs.submission import video_job_submit_generation
     from videos.models import JobStatus, VideoJob
-    from videos.services import video_job_submit_generation
 
     reset()
     workers = start_workers(workers_count, env, log)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.tasks import task_backends
 from django.views.decorators.cache import never_cache
+
+from dreams.storage.journal import emergency_pending_count
 
 
 @never_cache
@@ -28,7 +31,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
     A database outage makes the instance ``degraded``: dreams go to the emergency journal.
     """
-    from django.tasks import task_backends
 
     def database() -> None:
         with connection.cursor() as cursor:
@@ -39,8 +41,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
     def tasks() -> None:
         task_backends["default"]
-
-    from dreams.emergency import emergency_pending_count
 
     checks = {"database": _check(database), "storage": _check(storage), "tasks": _check(tasks)}
     # Without the database we still take dreams (emergency tier): degraded, not unready.

@@ -57,7 +57,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "dreams.emergency.EmergencyReplayMiddleware",
+    "dreams.storage.replay.EmergencyReplayMiddleware",
 ]
 
 ROOT_URLCONF = "dreamjourney.urls"
@@ -113,11 +113,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Sessions live in signed cookies: demo mode and logins keep working while the
-# database is unreachable (see dreams/emergency.py). They hold only small ids.
+# database is unreachable (see dreams/storage/). They hold only small ids.
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 30)
-AUTHENTICATION_BACKENDS = ["dreams.authentication.ResilientModelBackend"]
+AUTHENTICATION_BACKENDS = ["common.authentication.ResilientModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "journal"
 LOGOUT_REDIRECT_URL = "home"
@@ -202,22 +202,22 @@ EMERGENCY_REPLAY_INTERVAL = env.float("EMERGENCY_REPLAY_INTERVAL", default=2.0)
 # --- REST API.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "dreams.authentication.ResilientTokenAuthentication",
+        "common.authentication.ResilientTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "dreamjourney.api.SafeJSONParser",
+        "common.parsers.SafeJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "dreamjourney.schema.DreamJourneyAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.schema.DreamJourneyAutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "video_generation": env.str("VIDEO_GENERATION_RATE", default="30/hour"),
         "auth": env.str("AUTH_RATE", default="30/minute"),
     },
-    "EXCEPTION_HANDLER": "dreamjourney.api.exception_handler",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "DreamJourney API",

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dreamjourney import health
+from dreams import views as dream_views
 from videos import serving
 
 urlpatterns = [
@@ -11,10 +12,10 @@ urlpatterns = [
     path("api/", include("videos.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("media/dreams/<uuid:dream_id>/video.mp4", serving.dream_video, name="dream-video"),
+    path("media/dreams/<uuid:dream_id>/video.mp4", dream_views.dream_video, name="dream-video"),
     path(
         "media/dreams/<uuid:dream_id>/thumbnail.jpg",
-        serving.dream_thumbnail,
+        dream_views.dream_thumbnail,
         name="dream-thumbnail",
     ),
     path("media/jobs/<uuid:job_id>/video.mp4", serving.job_video, name="job-video"),

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from rest_framework.authtoken.models import Token
 
-from dreams.owners import demo_key
+from common.owners import demo_key
+from dreams.services import demo_dreams_claim
 
 
 @transaction.atomic
@@ -16,8 +17,6 @@ def account_register(
     *, request: HttpRequest | None, username: str, password: str, email: str = ""
 ) -> tuple[AbstractBaseUser, Token]:
     """Create an account and its API token; the caller's demo dreams become theirs."""
-    from dreams.services import demo_dreams_claim
-
     user = get_user_model().objects.create_user(username=username, password=password, email=email)
     token = Token.objects.create(user=user)
     if request is not None and (key := demo_key(request)):

@@ -19,10 +19,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from dreams import moderation
+from dreams import moderation, selectors
 from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus
 from dreams.services import dream_delete
-from videos.models import Provider, VideoJob
+from videos.models import VideoJob
+from videos.sources import VideoSource
 
 BOTH_PLACES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 QUEUE_PARAM = "queue"
@@ -50,7 +51,7 @@ class LatestJobProviderFilter(admin.SimpleListFilter):
     parameter_name = "provider"
 
     def lookups(self, request, model_admin):
-        return Provider.choices
+        return VideoSource.choices
 
     def queryset(self, request, queryset):
         if self.value() is None:
@@ -311,7 +312,7 @@ class DreamAdmin(ModeratedDreamAdmin):
         extra_context = {
             **(extra_context or {}),
             "queue_url": f"?{QUEUE_PARAM}={QUEUE_VALUE}",
-            "queue_size": moderation.dream_moderation_queue().count(),
+            "queue_size": selectors.dream_moderation_queue().count(),
         }
         return super().changelist_view(request, extra_context=extra_context)
 

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class DreamsConfig(AppConfig):
     name = "dreams"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dreams.receivers import dream_job_media_path, mirror_job_on_dream
+        from videos.api.serializers import register_job_media_path
+        from videos.signals import video_job_changed
+
+        video_job_changed.connect(mirror_job_on_dream, dispatch_uid="dreams.mirror_job_on_dream")
+        register_job_media_path(dream_job_media_path)

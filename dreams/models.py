@@ -1,7 +1,8 @@
-"""Dreams: one abstract base, two tables (the seed's ``dreams`` and ``demo_dreams``).
+"""Dreams: one abstract base, two tables (``dreams`` and ``demo_dreams``).
 
 ``Dream`` rows belong to an account; ``DemoDream`` rows belong to an anonymous
-browser session (demo mode). Both carry the video fields of the seed.
+browser session (demo mode). Both carry the dream's video fields, which only
+``dreams.services`` writes.
 """
 
 from __future__ import annotations
@@ -13,9 +14,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-MIN_VIDEO_SECONDS = 2
-MAX_VIDEO_SECONDS = 10
-DEFAULT_VIDEO_SECONDS = 4
+from videos.catalog import DEFAULT_DURATION_SECONDS, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS
+
+
+class StorageTier(models.TextChoices):
+    """Where a dream was saved (the API's ``storage``): docs/architecture.md, storage tiers."""
+
+    DREAMS = "dreams", "Account dreams"
+    DEMO_DREAMS = "demo_dreams", "Demo dreams"
+    EMERGENCY = "emergency", "Emergency journal"
 
 
 class VideoStatus(models.TextChoices):
@@ -34,8 +41,9 @@ class ModerationStatus(models.TextChoices):
 
 
 class AbstractDream(models.Model):
-    #: What the API's ``storage`` field says for rows of this table.
-    storage_tier: str = ""
+    #: Where this dream lives: its table's tier, or ``EMERGENCY`` on an unsaved dream that
+    #: shows a record still waiting in the emergency journal (``dreams.storage.records``).
+    storage_tier: StorageTier
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(max_length=200)
@@ -45,7 +53,7 @@ class AbstractDream(models.Model):
     video_url = models.CharField(max_length=2048, blank=True)
     thumbnail_url = models.CharField(max_length=2048, blank=True)
     video_prompt = models.TextField(blank=True)
-    video_duration = models.PositiveSmallIntegerField(default=DEFAULT_VIDEO_SECONDS)
+    video_duration = models.PositiveSmallIntegerField(default=DEFAULT_DURATION_SECONDS)
     video_status = models.CharField(
         max_length=16, choices=VideoStatus.choices, default=VideoStatus.NONE
     )
@@ -84,8 +92,8 @@ class AbstractDream(models.Model):
 def _dream_constraints(prefix: str) -> list[models.BaseConstraint]:
     return [
         models.CheckConstraint(
-            condition=Q(video_duration__gte=MIN_VIDEO_SECONDS)
-            & Q(video_duration__lte=MAX_VIDEO_SECONDS),
+            condition=Q(video_duration__gte=MIN_DURATION_SECONDS)
+            & Q(video_duration__lte=MAX_DURATION_SECONDS),
             name=f"{prefix}_video_duration_range",
         ),
         models.CheckConstraint(
@@ -99,7 +107,7 @@ def _dream_constraints(prefix: str) -> list[models.BaseConstraint]:
 
 
 class Dream(AbstractDream):
-    storage_tier = "dreams"
+    storage_tier = StorageTier.DREAMS
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dreams"
@@ -125,7 +133,7 @@ class Dream(AbstractDream):
 
 
 class DemoDream(AbstractDream):
-    storage_tier = "demo_dreams"
+    storage_tier = StorageTier.DEMO_DREAMS
 
     session_key = models.CharField(max_length=64)
 

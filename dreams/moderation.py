@@ -7,7 +7,7 @@ touches ``updated_at``. The single-dream functions write with
 whole queryset, so moderating a page of dreams costs the same as moderating one.
 
 What the gallery shows is decided in ``dreams.selectors.dream_gallery_list``:
-public, approved, with a ready video. Under pre-moderation
+public, approved, with a ready video (the queue: ``dream_moderation_queue``). Under pre-moderation
 (``DREAMS_PREMODERATION``, the default) a dream made public waits as *pending*
 until a moderator approves it; under post-moderation it is approved at once and
 moderators reject or unpublish afterwards.
@@ -16,7 +16,6 @@ moderators reject or unpublish afterwards.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,11 +24,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus
-from dreams.owners import Owner
+from dreams.models import AbstractDream, Dream, ModerationStatus
+from dreams.ownership import dream_owner, job_subject
+from dreams.services import dream_video_generate
+from videos.jobs.submission import JobLimitExceeded
 from videos.models import ACTIVE_JOB_STATUSES, VideoJob
 from videos.prompts import build_video_prompt
-from videos.services import JobLimitExceeded, video_job_submit_generation
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -41,28 +41,6 @@ REASON_MAX_CHARS = 500
 
 class RegenerationInProgress(Exception):
     """The dream's video is already being made: a second generation would only cost twice."""
-
-
-# --- Reads ------------------------------------------------------------------------------
-
-
-def dream_moderation_queue() -> QuerySet[Dream]:
-    """Public dreams waiting for a moderator, oldest first (served by a partial index)."""
-    return (
-        Dream.objects.filter(is_public=True, moderation_status=ModerationStatus.PENDING)
-        .select_related("owner", "video_asset")
-        .order_by("created_at", "id")
-    )
-
-
-def dream_moderation_get(*, dream_id: uuid.UUID | str) -> AbstractDream | None:
-    """Any dream, private or demo, as a moderator sees it; ``None`` when there is none."""
-    for model in (Dream, DemoDream):
-        try:
-            return model.objects.select_related("video_asset").get(pk=dream_id)
-        except (model.DoesNotExist, ValueError, ValidationError):
-            continue
-    return None
 
 
 # --- Decisions --------------------------------------------------------------------------
@@ -171,12 +149,6 @@ def dreams_unpublish(*, queryset: QuerySet[AbstractDream], moderator: AbstractBa
 # --- Regenerating videos ----------------------------------------------------------------
 
 
-def _owner_of(dream: AbstractDream) -> Owner:
-    if isinstance(dream, DemoDream):
-        return Owner(session_key=dream.session_key)
-    return Owner(user=dream.owner)
-
-
 @transaction.atomic
 def dream_video_regenerate(*, dream: AbstractDream, moderator: AbstractBaseUser) -> VideoJob:
     """Queue a new video for ``dream`` on its owner's behalf, at a moderator's request.
@@ -190,15 +162,14 @@ def dream_video_regenerate(*, dream: AbstractDream, moderator: AbstractBaseUser)
     (the dream row is locked while checking, so two clicks start one job).
     """
     type(dream).objects.select_for_update().filter(pk=dream.pk).first()
-    field_name = "demo_dream" if isinstance(dream, DemoDream) else "dream"
-    in_flight = VideoJob.objects.filter(**{field_name: dream}, status__in=ACTIVE_JOB_STATUSES)
+    in_flight = VideoJob.objects.filter(**job_subject(dream), status__in=ACTIVE_JOB_STATUSES)
     if in_flight.exists():
         raise RegenerationInProgress("a video is already in progress")
     prompt = dream.video_prompt or build_video_prompt(
         title=dream.title, content=dream.content, analysis=dream.analysis
     )
-    job = video_job_submit_generation(
-        owner=_owner_of(dream),
+    job = dream_video_generate(
+        owner=dream_owner(dream),
         dream=dream,
         prompt=prompt,
         duration=dream.video_duration,

@@ -26,16 +26,20 @@ from django.views.generic import FormView
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
-from dreamjourney.pagination import NewestFirstCursorPagination
-from dreams import selectors, tiers
+from common.authentication import request_owner
+from common.owners import Owner, demo_key
+from common.pagination import NewestFirstCursorPagination
+from dreams import selectors
 from dreams.accounts import account_register
 from dreams.forms import SignupForm
-from dreams.models import AbstractDream, DemoDream, ModerationStatus, VideoStatus
-from dreams.owners import Owner, demo_key
-from dreams.services import demo_dreams_claim
+from dreams.models import AbstractDream, DemoDream, ModerationStatus, StorageTier, VideoStatus
+from dreams.ownership import owns_dream
+from dreams.selectors import Scope
+from dreams.services import demo_dreams_claim, dream_thumbnail_path, dream_video_path
 from videos.api.serializers import VideoJobSerializer
-from videos.models import ACTIVE_JOB_STATUSES, VideoJob
+from videos.models import ACTIVE_JOB_STATUSES, JobStatus
 from videos.prompts import build_video_prompt
+from videos.serving import asset_response
 
 HOME_GALLERY_SIZE = 6
 PAGE_SIZE = 12
@@ -75,15 +79,6 @@ def _demo_count(request: HttpRequest) -> int:
         return 0
     key = demo_key(request)
     return selectors.dream_list(owner=Owner(session_key=key)).count() if key else 0
-
-
-def _latest_job(dream: AbstractDream) -> VideoJob | None:
-    return dream.video_jobs.order_by("-created_at").first()
-
-
-def _is_waiting(dream: AbstractDream) -> bool:
-    """A dream still in the emergency journal (written while the database was down)."""
-    return getattr(dream, "storage_tier_override", "") == tiers.EMERGENCY
 
 
 def _share_state(dream: AbstractDream) -> dict[str, str]:
@@ -136,11 +131,13 @@ def journal(request: HttpRequest) -> HttpResponse:
             )
             dreams, cursor = _first_page(request, queryset)
             # Dreams written while the database was down lead page 1, as in the API.
-            waiting = tiers.waiting_first(owner=owner, first_page=not request.GET.get("cursor"))
+            waiting = selectors.dreams_waiting_first(
+                owner=owner, first_page=not request.GET.get("cursor")
+            )
             dreams = [*waiting, *dreams]
         except DatabaseError:
             # The database is unreachable: show what the emergency journal holds.
-            dreams, offline = tiers.waiting_dreams(owner=owner), True
+            dreams, offline = selectors.dreams_waiting(owner=owner), True
     filters = {"q": q, "has_video": "1" if has_video else "", "is_public": "1" if is_public else ""}
     filters = {name: value for name, value in filters.items() if value}
     context = {
@@ -205,19 +202,24 @@ def _strings(value: Any) -> list[str]:
 def dream_detail(request: HttpRequest, dream_id) -> HttpResponse:
     """One dream: the owner's (with its controls), or a public one anyone may watch."""
     owner = Owner.from_request(request)
-    dream = tiers.dream_find(owner=owner, dream_id=dream_id)
+    dream = selectors.dream_get(owner=owner, dream_id=dream_id, scope=Scope.VISIBLE, waiting=True)
     if dream is None:
         raise Http404("No such dream.")
-    is_owner = owner is not None and owner.owns_dream(dream)
-    job = _latest_job(dream) if is_owner and not _is_waiting(dream) else None
+    is_owner = owns_dream(owner, dream)
+    waiting = dream.storage_tier == StorageTier.EMERGENCY
+    job = selectors.dream_latest_job(dream) if is_owner and not waiting else None
     job_active = job is not None and job.status in ACTIVE_JOB_STATUSES
     # A failed regeneration keeps the previous video: only a dream left without one says so.
-    job_failed = job is not None and job.status == "failed" and dream.video_status == "failed"
+    job_failed = (
+        job is not None
+        and job.status == JobStatus.FAILED
+        and dream.video_status == VideoStatus.FAILED
+    )
     analysis = dream.analysis if isinstance(dream.analysis, dict) else {}
     has_video = dream.has_ready_video
     version = f"?v={dream.video_asset_id}" if has_video else ""
-    video_src = reverse("dream-video", kwargs={"dream_id": dream.pk}) + version
-    poster = reverse("dream-thumbnail", kwargs={"dream_id": dream.pk}) + version
+    video_src = dream_video_path(dream.pk) + version
+    poster = dream_thumbnail_path(dream.pk) + version
     page_data = {
         "dream_id": str(dream.pk),
         "is_owner": is_owner,
@@ -237,7 +239,7 @@ def dream_detail(request: HttpRequest, dream_id) -> HttpResponse:
         "dream": dream,
         "is_owner": is_owner,
         "is_demo": isinstance(dream, DemoDream),
-        "is_emergency": _is_waiting(dream),
+        "is_emergency": waiting,
         "emotions": _strings(analysis.get("emotions")),
         "keywords": _strings(analysis.get("keywords")),
         "mood": _mood(analysis),
@@ -318,3 +320,28 @@ class DreamLoginView(auth_views.LoginView):
 def _moved_message(count: int) -> str:
     dreams = "dream" if count == 1 else "dreams"
     return f"The {count} {dreams} you wrote in demo mode {'is' if count == 1 else 'are'} now yours."
+
+
+# --- A dream's media ----------------------------------------------------------------------
+
+
+def _media_dream(request: HttpRequest, dream_id) -> AbstractDream | None:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_active and user.is_staff:
+        # Moderators review any dream's video in the admin, private and demo ones included.
+        return selectors.dream_get(dream_id=dream_id, scope=Scope.ANY)
+    return selectors.dream_get(owner=request_owner(request), dream_id=dream_id, scope=Scope.VISIBLE)
+
+
+@require_safe
+def dream_video(request: HttpRequest, dream_id) -> HttpResponse:
+    """The dream's stored video, ranged, for whoever may see the dream."""
+    dream = _media_dream(request, dream_id)
+    return asset_response(request, dream.video_asset if dream else None, thumbnail=False)
+
+
+@require_safe
+def dream_thumbnail(request: HttpRequest, dream_id) -> HttpResponse:
+    """The dream's thumbnail, for whoever may see the dream."""
+    dream = _media_dream(request, dream_id)
+    return asset_response(request, dream.video_asset if dream else None, thumbnail=True)

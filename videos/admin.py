@@ -1,8 +1,8 @@
 """Admin for video jobs and assets: read-only history, retry/cancel actions, and analytics.
 
-Jobs and assets are written by the video services only: the admin shows them, and
-its actions call ``video_job_retry`` / ``video_job_cancel``. The analytics page
-(``/admin/videos/videojob/stats/``) renders ``videos.stats.video_job_stats``.
+Jobs and assets are written by the video services (``videos.jobs``, ``videos.assets``)
+only: the admin shows them, and its actions call ``video_job_retry`` / ``video_job_cancel``.
+The analytics page (``/admin/videos/videojob/stats/``) renders ``videos.stats.video_job_stats``.
 """
 
 from __future__ import annotations
@@ -16,14 +16,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from videos.models import (
-    FINISHED_JOB_STATUSES,
-    JobKind,
-    JobStatus,
-    VideoAsset,
-    VideoJob,
-)
-from videos.services import JobLimitExceeded, video_job_cancel, video_job_retry
+from videos.jobs.control import JobNotRetryable, video_job_cancel, video_job_retry
+from videos.jobs.submission import JobLimitExceeded
+from videos.models import FINISHED_JOB_STATUSES, JobStatus, VideoAsset, VideoJob
 from videos.stats import video_job_stats
 
 STATS_DAY_CHOICES = (7, 30, 90)
@@ -82,18 +77,17 @@ class VideoJobAdmin(ReadOnlyModelAdmin):
     @admin.action(description="Retry the selected failed or cancelled jobs", permissions=["change"])
     def retry_jobs(self, request: HttpRequest, queryset: QuerySet[VideoJob]) -> None:
         started, skipped = 0, []
-        jobs = queryset.select_related("user", "dream", "demo_dream")
-        for job in jobs:
+        for job in queryset.select_related("user"):
             if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
                 skipped.append(f"{job.pk} is {job.status}, not failed or cancelled")
-            elif job.kind == JobKind.INGEST and not job.source_url:
+                continue
+            try:
+                video_job_retry(job=job)
+                started += 1
+            except JobNotRetryable:
                 skipped.append(f"{job.pk} copied an upload; only its owner can upload it again")
-            else:
-                try:
-                    video_job_retry(job=job)
-                    started += 1
-                except JobLimitExceeded as exc:
-                    skipped.append(f"{job.pk}: {exc}")
+            except JobLimitExceeded as exc:
+                skipped.append(f"{job.pk}: {exc}")
         if started:
             self.message_user(request, f"Started {started} new job(s).", messages.SUCCESS)
         if skipped:

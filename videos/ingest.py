@@ -12,7 +12,8 @@ else chose. It promises:
 * memory stays flat whatever the size: the body is streamed to a temp file in
   ``policy.chunk_size`` pieces and hashed on the way;
 * the result is really a playable video (MP4/MOV or WebM/Matroska that FFmpeg
-  decodes), not an error page or a truncated file;
+  decodes), not an error page or a truncated file: :func:`videos.media.probe_video`
+  checks it, and its answer comes back with the file so nobody probes twice;
 * every failure is an :class:`IngestError` with one of our error codes, and
   leaves no partial file behind.
 
@@ -33,17 +34,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
-import av
-import av.stream
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
 
 from videos import errors
+from videos.media import Container, NotAVideoError, VideoProbe, probe_video
 
 __all__ = [
     "DownloadedFile",
@@ -110,9 +109,6 @@ _NOT_VIDEO_TYPES = frozenset(
         "application/javascript",
     }
 )
-# ISO-BMFF top-level boxes that may open an MP4/MOV file.
-_BMFF_BOXES = frozenset({b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"})
-_EBML_MAGIC = b"\x1a\x45\xdf\xa3"  # Matroska / WebM
 _EXTENSIONS = {
     "video/mp4": ".mp4",
     "video/quicktime": ".mov",
@@ -124,9 +120,6 @@ _EXTENSIONS = {
 _HOSTNAME_RE = re.compile(
     r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*"
 )
-# A truncated file whose tail falls short of the declared duration by more
-# than this is refused.
-_TAIL_TOLERANCE_SECONDS = Fraction(1, 2)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,13 +164,17 @@ class IngestError(Exception):
 
 @dataclass(frozen=True)
 class DownloadedFile:
-    """A verified video on local disk. The caller owns ``path`` and deletes it."""
+    """A verified video on local disk. The caller owns ``path`` and deletes it.
+
+    ``probe`` is what :func:`videos.media.probe_video` found in the file.
+    """
 
     path: Path
     size: int
     sha256: str
     content_type: str
     final_url: str
+    probe: VideoProbe
 
 
 @dataclass(frozen=True)
@@ -202,13 +199,15 @@ def download_video(
     """Fetch ``url`` into a new file in ``dest_dir`` (default: the temp dir).
 
     Promises: on return the file is complete, at most ``policy.max_bytes``
-    long, hashed, and decodes as a video. On failure no file is left behind.
+    long, hashed, and a playable video, described by the result's ``probe``.
+    On failure no file is left behind.
 
     Raises :class:`IngestError` with code
       ``url_not_allowed``: bad scheme, userinfo, too long, a non-public
           address, a host outside ``allowed_hosts``, or too many redirects;
       ``too_large``: ``Content-Length`` or the bytes received pass ``max_bytes``;
-      ``not_a_video``: a text/JSON content type, or a body FFmpeg cannot decode;
+      ``not_a_video``: a text/JSON content type, or a body that
+          :func:`videos.media.probe_video` refuses;
       ``expired``: the server answered 403, 404 or 410;
       ``unreachable``: the name does not resolve, connecting or reading failed
           or timed out, TLS verification failed, or any other non-2xx status.
@@ -522,8 +521,11 @@ def _save_body(
             size, digest = _stream(response, handle, policy)
         if size == 0:
             raise IngestError(errors.NOT_A_VIDEO)
-        demuxer = _probe_video(part)
-        content_type = _content_type_for(media_type, demuxer)
+        try:
+            probe = probe_video(part)
+        except NotAVideoError as exc:
+            raise IngestError(errors.NOT_A_VIDEO) from exc
+        content_type = _content_type_for(media_type, probe.container)
         final = part.with_suffix(_EXTENSIONS[content_type])
         os.replace(part, final)
     except BaseException:
@@ -536,6 +538,7 @@ def _save_body(
         sha256=digest,
         content_type=content_type,
         final_url=target.url,
+        probe=probe,
     )
 
 
@@ -599,94 +602,11 @@ def _deadline(
             expired.set()
 
 
-# --- Video check --------------------------------------------------------------
+# --- Stored type --------------------------------------------------------------
 
 
-def _sniff_demuxer(path: Path) -> str | None:
-    """The FFmpeg demuxer for the file's magic bytes, or ``None`` if not a format we keep.
-
-    The demuxer is forced rather than auto-detected: left to guess, FFmpeg
-    would also open HLS playlists or concat lists, which fetch further URLs
-    or local files and so bypass every check above.
-    """
-    with path.open("rb") as fh:
-        head = fh.read(12)
-    if len(head) >= 8 and head[4:8] in _BMFF_BOXES:
-        return "mov"
-    if head.startswith(_EBML_MAGIC):
-        return "matroska"
-    return None
-
-
-def _probe_video(path: Path) -> str:
-    """Check that ``path`` is a complete, decodable video; return the demuxer used.
-
-    Requires a real video stream (not cover art) whose first frame decodes,
-    and a tail that is present: after seeking to the last keyframe the
-    packets must be intact and reach (within half a second) the stream's
-    declared end, which catches files cut short on the server.
-    The demuxer is ``"mov"`` (MP4/MOV) or ``"matroska"`` (WebM/MKV).
-    Raises ``not_a_video`` otherwise.
-    """
-    demuxer = _sniff_demuxer(path)
-    if demuxer is None:
-        raise IngestError(errors.NOT_A_VIDEO)
-    try:
-        with av.open(
-            str(path),
-            mode="r",
-            format=demuxer,
-            # Defence in depth: this file must never make FFmpeg open another.
-            container_options={"protocol_whitelist": "file"},
-        ) as container:
-            streams = [
-                s
-                for s in container.streams.video
-                if not s.disposition & av.stream.Disposition.attached_pic
-            ]
-            if not streams:
-                raise IngestError(errors.NOT_A_VIDEO)
-            stream = streams[0]
-            if next(container.decode(stream), None) is None:
-                raise IngestError(errors.NOT_A_VIDEO)
-            _check_tail(container, stream)
-    except (av.FFmpegError, ValueError, EOFError, OverflowError) as exc:
-        raise IngestError(errors.NOT_A_VIDEO) from exc
-    return demuxer
-
-
-def _check_tail(container: Any, stream: Any) -> None:
-    """Raise ``not_a_video`` if the last GOP of ``stream`` is missing or damaged.
-
-    The declared end is the stream's duration, or the container's (WebM keeps
-    only that one); with neither there is nothing to compare and the check passes.
-    """
-    time_base = stream.time_base
-    if time_base is None:
-        return
-    if stream.duration:
-        end = (stream.start_time or 0) + stream.duration
-    elif container.duration:
-        # Container times are in microseconds (AV_TIME_BASE).
-        seconds = Fraction((container.start_time or 0) + container.duration, 1_000_000)
-        end = int(seconds / time_base)
-    else:
-        return
-    container.seek(end, stream=stream, backward=True, any_frame=False)
-    reached = None
-    for packet in container.demux(stream):
-        if packet.size == 0 or packet.pts is None:
-            continue  # the demuxer's final flush packet
-        if packet.is_corrupt:
-            raise IngestError(errors.NOT_A_VIDEO)
-        packet_end = packet.pts + (packet.duration or 0)
-        reached = packet_end if reached is None else max(reached, packet_end)
-    if reached is None or (end - reached) * time_base > _TAIL_TOLERANCE_SECONDS:
-        raise IngestError(errors.NOT_A_VIDEO)
-
-
-def _content_type_for(media_type: str, demuxer: str) -> str:
+def _content_type_for(media_type: str, container: Container) -> str:
     """The type to store, from the probed container; the server's word only picks the variant."""
-    if demuxer == "matroska":
+    if container == "matroska":
         return "video/x-matroska" if media_type == "video/x-matroska" else "video/webm"
     return "video/quicktime" if media_type == "video/quicktime" else "video/mp4"

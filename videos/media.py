@@ -1,8 +1,14 @@
 """Probe, thumbnail and encode videos with PyAV and Pillow.
 
 Everything here works on local files only. Anything that is not a video we
-can play (HTML error pages, truncated downloads, audio, still images) raises
-:class:`NotAVideoError`, so callers map it to ``videos.errors.NOT_A_VIDEO``.
+can play (HTML error pages, truncated downloads, audio, still images,
+playlists) raises :class:`NotAVideoError`, so callers map it to
+``videos.errors.NOT_A_VIDEO``.
+
+Files are opened the safe way only: the container format comes from the
+file's magic bytes (MP4/MOV or WebM/Matroska, nothing else) and FFmpeg may
+read that one local file and no other. Left to guess, FFmpeg would also open
+HLS playlists or concat lists, which fetch further URLs or local files.
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
+from typing import Literal
 
 import av
 import numpy as np
@@ -21,6 +29,7 @@ from av.video.stream import VideoStream
 from PIL import Image
 
 __all__ = [
+    "Container",
     "NotAVideoError",
     "VideoProbe",
     "make_thumbnail",
@@ -28,14 +37,24 @@ __all__ = [
     "write_mp4",
 ]
 
-# Demuxers that open still images or text as a one-frame "video"; none of them
-# is something a <video> element plays.
-_IMAGE_FORMATS = frozenset({"image2", "gif", "apng", "webp", "tty", "bin", "xbin", "idf", "adf"})
+#: FFmpeg demuxer names of the containers we accept.
+Container = Literal["mov", "matroska"]
+
 # Decoders that render text or still pictures; they can hide in otherwise odd files.
 _NON_VIDEO_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
-# Top-level ISO-BMFF (MP4/MOV) boxes whose size we trust to detect truncation.
-_ISO_FIRST_BOXES = frozenset({b"ftyp", b"styp", b"moov", b"mdat", b"wide", b"free", b"skip"})
+# ISO-BMFF (MP4/MOV) top-level boxes that may open a file.
+_ISO_FIRST_BOXES = frozenset(
+    {b"ftyp", b"styp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+)
+# Top-level boxes whose size we trust to detect truncation.
 _ISO_CORE_BOXES = frozenset({b"moov", b"mdat", b"moof", b"ftyp", b"styp"})
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"  # Matroska / WebM
+# FFmpeg may open only the file it was given: no network, no playlist entries.
+_OPEN_OPTIONS = {"protocol_whitelist": "file"}
+# A tail that falls short of the declared duration by more than this is a cut file.
+_TAIL_TOLERANCE_SECONDS = Fraction(1, 2)
+# Besides its own errors, PyAV raises these plain ones on damaged input.
+_DAMAGED_INPUT_ERRORS = (av.FFmpegError, ValueError, EOFError, OverflowError)
 
 
 class NotAVideoError(ValueError):
@@ -48,25 +67,30 @@ class VideoProbe:
     width: int
     height: int
     codec: str  # FFmpeg decoder name, e.g. "h264"
+    container: Container  # "mov" (MP4/MOV) or "matroska" (WebM/MKV)
 
 
 def probe_video(path: Path) -> VideoProbe:
-    """Describe the first video stream of ``path``.
+    """Check that ``path`` is a complete, playable video and describe its first video stream.
 
-    Promises that the file opens, has a real video stream (not cover art or a
-    still image), is not visibly truncated and decodes at least one frame.
+    Promises that the file is MP4/MOV or WebM/Matroska by its magic bytes, opens
+    without FFmpeg touching any other file or URL, has a real video stream (not
+    cover art or a still image) whose first frame decodes, and is not cut short:
+    its top-level MP4 boxes fit in the file, and after seeking to the last keyframe
+    the packets are intact and reach the declared end to within half a second.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
         NotAVideoError: anything else that is not a playable video.
     """
-    with _open_video(path) as (container, stream):
+    with _open_video(path) as (container, stream, name):
         first = _first_frame(container, stream)
         width = stream.codec_context.width or first.width
         height = stream.codec_context.height or first.height
+        _check_tail(container, stream, path)
         duration = _duration_seconds(container, stream)
         if duration is None:
-            # Some containers (raw streams, odd WebMs) carry no duration: count packets.
+            # Some files (odd WebMs) carry no duration: count packets.
             container.seek(0)
             duration = _duration_from_packets(container, stream)
         return VideoProbe(
@@ -74,6 +98,7 @@ def probe_video(path: Path) -> VideoProbe:
             width=int(width),
             height=int(height),
             codec=stream.codec_context.name,
+            container=name,
         )
 
 
@@ -81,7 +106,9 @@ def make_thumbnail(path: Path, *, at_seconds: float = 1.0, max_width: int = 640)
     """Return JPEG bytes of the frame at ``at_seconds`` (the first frame if the video is shorter).
 
     The image keeps the video's aspect ratio and is scaled down (never up) to at most
-    ``max_width`` pixels wide.
+    ``max_width`` pixels wide. The file is opened as safely as by :func:`probe_video`
+    (MP4/MOV or WebM/Matroska by magic bytes, no other file or URL), but not checked
+    as thoroughly: probe first to know the video is complete.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -91,7 +118,7 @@ def make_thumbnail(path: Path, *, at_seconds: float = 1.0, max_width: int = 640)
     if max_width < 1:
         raise ValueError(f"max_width must be positive, got {max_width}")
     path = Path(path)
-    with _open_video(path) as (container, stream):
+    with _open_video(path) as (container, stream, _):
         chosen = None
         start = 0.0
         try:
@@ -197,25 +224,43 @@ def _check_frame(array: object, *, width: int, height: int, index: int) -> None:
         raise ValueError(f"frame {index} has shape {array.shape}, expected {(height, width, 3)}")
 
 
+def _sniff_container(path: Path) -> Container | None:
+    """The container of ``path`` by its magic bytes, or None if it is not one we accept.
+
+    Raises:
+        OSError: the file cannot be read (FileNotFoundError if it does not exist).
+    """
+    with Path(path).open("rb") as fh:
+        head = fh.read(12)
+    if len(head) >= 8 and head[4:8] in _ISO_FIRST_BOXES:
+        return "mov"
+    if head.startswith(_EBML_MAGIC):
+        return "matroska"
+    return None
+
+
 @contextmanager
-def _open_video(path: Path) -> Iterator[tuple[InputContainer, VideoStream]]:
-    """Open ``path`` and yield its first real video stream, mapping failures to NotAVideoError."""
+def _open_video(path: Path) -> Iterator[tuple[InputContainer, VideoStream, Container]]:
+    """Open ``path`` safely; yield it, its first real video stream and its container name.
+
+    Any FFmpeg failure, on opening or inside the ``with`` block, becomes NotAVideoError.
+    """
     path = Path(path)
     size = path.stat().st_size  # FileNotFoundError for a missing file is a caller bug, not ours
     if size == 0:
         raise NotAVideoError(f"{path.name}: file is empty")
-    if _iso_bmff_truncated(path, size):
+    name = _sniff_container(path)
+    if name is None:
+        raise NotAVideoError(f"{path.name}: not an MP4/MOV or WebM/Matroska file")
+    if name == "mov" and _iso_bmff_truncated(path, size):
         raise NotAVideoError(f"{path.name}: MP4/MOV file is truncated")
     try:
-        container = av.open(str(path), "r")
-    except av.FFmpegError as exc:
-        raise NotAVideoError(f"{path.name}: not a media file ({exc})") from exc
+        container = av.open(str(path), "r", format=name, container_options=_OPEN_OPTIONS)
+    except _DAMAGED_INPUT_ERRORS as exc:
+        raise NotAVideoError(f"{path.name}: not a readable {name} file ({exc})") from exc
     try:
         if not isinstance(container, InputContainer):  # pragma: no cover - mode "r" guarantees it
             raise NotAVideoError(f"{path.name}: not readable")
-        format_name = container.format.name
-        if format_name in _IMAGE_FORMATS or format_name.endswith("_pipe"):
-            raise NotAVideoError(f"{path.name}: {format_name} is an image or text, not a video")
         stream = next(
             (
                 s
@@ -229,8 +274,10 @@ def _open_video(path: Path) -> Iterator[tuple[InputContainer, VideoStream]]:
         if stream is None:
             raise NotAVideoError(f"{path.name}: no video stream")
         try:
-            yield container, stream
-        except av.FFmpegError as exc:
+            yield container, stream, name
+        except NotAVideoError:
+            raise
+        except _DAMAGED_INPUT_ERRORS as exc:
             raise NotAVideoError(f"{path.name}: video does not decode ({exc})") from exc
     finally:
         container.close()
@@ -240,6 +287,39 @@ def _first_frame(container: InputContainer, stream: VideoStream) -> av.VideoFram
     for frame in container.decode(stream):
         return frame
     raise NotAVideoError("video stream has no decodable frame")
+
+
+def _check_tail(container: InputContainer, stream: VideoStream, path: Path) -> None:
+    """Raise NotAVideoError if the last GOP of ``stream`` is missing or damaged.
+
+    Seeks to the last keyframe before the declared end and reads to the end of the
+    file: every packet must be intact and the last must reach that end within half a
+    second. This catches files cut short on the server, which still open and decode.
+    The declared end is the stream's duration, or the container's (WebM keeps only
+    that one); with neither there is nothing to compare and the check passes.
+    """
+    time_base = stream.time_base
+    if time_base is None:
+        return
+    if stream.duration:
+        end = (stream.start_time or 0) + stream.duration
+    elif container.duration:
+        # Container times are in AV_TIME_BASE units (microseconds).
+        seconds = Fraction((container.start_time or 0) + container.duration, av.time_base)
+        end = int(seconds / time_base)
+    else:
+        return
+    container.seek(end, stream=stream, backward=True, any_frame=False)
+    reached = None
+    for packet in container.demux(stream):
+        if packet.size == 0 or packet.pts is None:
+            continue  # the demuxer's final flush packet
+        if packet.is_corrupt:
+            raise NotAVideoError(f"{Path(path).name}: the end of the video is damaged")
+        packet_end = packet.pts + (packet.duration or 0)
+        reached = packet_end if reached is None else max(reached, packet_end)
+    if reached is None or (end - reached) * time_base > _TAIL_TOLERANCE_SECONDS:
+        raise NotAVideoError(f"{Path(path).name}: the video stops before its declared end")
 
 
 def _duration_seconds(container: InputContainer, stream: VideoStream) -> float | None:

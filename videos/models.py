@@ -9,12 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-
-class SourceKind(models.TextChoices):
-    RUNWAY = "runway", "RunwayML"
-    DEMO = "demo", "Demo renderer"
-    URL = "url", "Remote URL"
-    UPLOAD = "upload", "Upload"
+from videos.catalog import DEFAULT_DURATION_SECONDS, DEFAULT_RATIO
+from videos.sources import VideoSource
 
 
 def _asset_path(instance: VideoAsset, filename: str) -> str:
@@ -38,7 +34,7 @@ class VideoAsset(models.Model):
     height = models.PositiveIntegerField()
     codec = models.CharField(max_length=32)
     source_url = models.URLField(max_length=2048, blank=True)
-    source_kind = models.CharField(max_length=16, choices=SourceKind.choices)
+    source_kind = models.CharField(max_length=16, choices=VideoSource.choices)
     created_at = models.DateTimeField(default=timezone.now)
     verified_at = models.DateTimeField(null=True, blank=True)
 
@@ -68,26 +64,20 @@ ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.INGESTING)
 FINISHED_JOB_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-class Provider(models.TextChoices):
-    RUNWAY = "runway", "RunwayML"
-    DEMO = "demo", "Demo renderer"
-    UPLOAD = "upload", "Upload"
-    URL = "url", "Remote URL"
-
-
 class VideoJob(models.Model):
     """One attempt to get a video into our storage: generate it, or ingest it.
 
-    Owned by an account or an anonymous session, like dreams. Belongs to at
-    most one dream (a ``Dream`` or a ``DemoDream``), whose ``video_status``
-    follows its latest job.
+    Owned by an account or an anonymous session. It may be *for* something (its
+    subject: one of the two lazy foreign keys below), which this app never reads:
+    it announces every change (``videos.signals.video_job_changed``) and the app
+    that owns the subject reacts.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=16, choices=JobKind.choices)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.FloatField(default=0.0)
-    provider = models.CharField(max_length=16, choices=Provider.choices)
+    provider = models.CharField(max_length=16, choices=VideoSource.choices)
     provider_task_id = models.CharField(max_length=128, blank=True)
 
     user = models.ForeignKey(
@@ -110,9 +100,11 @@ class VideoJob(models.Model):
     )
 
     prompt = models.TextField(blank=True)
-    duration = models.PositiveSmallIntegerField(default=4)
-    ratio = models.CharField(max_length=16, default="1280:720")
+    duration = models.PositiveSmallIntegerField(default=DEFAULT_DURATION_SECONDS)
+    ratio = models.CharField(max_length=16, default=DEFAULT_RATIO)
     seed = models.BigIntegerField(null=True, blank=True)
+    # What a renderer may use besides the prompt (emotions, keywords, title), given at submit.
+    hints = models.JSONField(default=dict, blank=True)
     # Ingest jobs: where the bytes come from (a URL, or a staged upload in storage).
     source_url = models.URLField(max_length=2048, blank=True)
     thumbnail_source_url = models.URLField(max_length=2048, blank=True)
@@ -165,5 +157,14 @@ class VideoJob(models.Model):
         return self.status in FINISHED_JOB_STATUSES
 
     @property
-    def target_dream(self):  # -> AbstractDream | None
-        return self.dream or self.demo_dream
+    def subject(self) -> dict[str, object]:
+        """The job's subject as lookup kwargs (``{}`` for none): a new job for the same thing."""
+        return {
+            name: value
+            for name, value in (("dream_id", self.dream_id), ("demo_dream_id", self.demo_dream_id))
+            if value is not None
+        }
+
+    @property
+    def subject_id(self):
+        return self.dream_id or self.demo_dream_id

@@ -7,12 +7,12 @@ import uuid
 from django.core.exceptions import ValidationError  # a malformed id: no such object
 from django.db.models import QuerySet
 
-from dreams.owners import Owner
+from common.owners import Owner
 from videos.models import VideoJob
 
 
 def video_job_list(*, owner: Owner) -> QuerySet[VideoJob]:
-    return VideoJob.objects.filter(**owner.job_filter()).order_by("-created_at")
+    return VideoJob.objects.filter(**owner.as_filter()).order_by("-created_at")
 
 
 def video_job_get(*, owner: Owner | None, job_id: uuid.UUID | str) -> VideoJob | None:

@@ -1,5 +1,8 @@
 """Serving stored videos and thumbnails: ranged, conditional, and only to who may see them.
 
+Who may see an asset is the caller's business (``asset_response`` takes the asset they
+chose); this module serves jobs' media to the jobs' owners.
+
 On the local filesystem we answer HTTP Range requests ourselves (206/416,
 ETag, Last-Modified) so ``<video>`` can seek and Safari plays. On object
 storage we redirect to a short-lived presigned URL and let S3 do the ranges.
@@ -23,9 +26,7 @@ from django.http import (
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
-from dreams.moderation import dream_moderation_get
-from dreams.owners import Owner
-from dreams.selectors import dream_visible_get
+from common.authentication import request_owner
 from videos.models import VideoAsset
 from videos.selectors import video_job_get
 
@@ -135,7 +136,10 @@ def _with_headers(response: HttpResponse, headers: dict[str, str]) -> HttpRespon
     return response
 
 
-def _serve_asset(request: HttpRequest, asset: VideoAsset | None, *, thumbnail: bool):
+def asset_response(
+    request: HttpRequest, asset: VideoAsset | None, *, thumbnail: bool
+) -> HttpResponse:
+    """The asset's video (or thumbnail) for a caller already allowed to see it; 404 if none."""
     if asset is None or (thumbnail and not asset.thumbnail):
         raise Http404("No video yet.")
     if thumbnail:
@@ -151,51 +155,16 @@ def _serve_asset(request: HttpRequest, asset: VideoAsset | None, *, thumbnail: b
     )
 
 
-def _dream_asset(request: HttpRequest, dream_id) -> VideoAsset | None:
-    user = getattr(request, "user", None)
-    if user is not None and user.is_active and user.is_staff:
-        # Moderators review any dream's video in the admin, private and demo ones included.
-        dream = dream_moderation_get(dream_id=dream_id)
-    else:
-        dream = dream_visible_get(owner=_request_owner(request), dream_id=dream_id)
-    return dream.video_asset if dream is not None else None
-
-
-@require_safe
-def dream_video(request: HttpRequest, dream_id) -> HttpResponse:
-    return _serve_asset(request, _dream_asset(request, dream_id), thumbnail=False)
-
-
-@require_safe
-def dream_thumbnail(request: HttpRequest, dream_id) -> HttpResponse:
-    return _serve_asset(request, _dream_asset(request, dream_id), thumbnail=True)
-
-
 def _job_asset(request: HttpRequest, job_id) -> VideoAsset | None:
-    job = video_job_get(owner=_request_owner(request), job_id=job_id)
+    job = video_job_get(owner=request_owner(request), job_id=job_id)
     return job.asset if job is not None else None
-
-
-def _request_owner(request: HttpRequest) -> Owner | None:
-    """The caller as the API sees them: <video> elements send cookies, SPAs may send a token."""
-    from rest_framework.exceptions import AuthenticationFailed
-
-    from dreams.authentication import ResilientTokenAuthentication
-
-    try:
-        authenticated = ResilientTokenAuthentication().authenticate(request)
-    except AuthenticationFailed:
-        return None  # a bad token sees nothing (404), as in the API
-    if authenticated is not None:
-        return Owner(user=authenticated[0])
-    return Owner.from_request(request)
 
 
 @require_safe
 def job_video(request: HttpRequest, job_id) -> HttpResponse:
-    return _serve_asset(request, _job_asset(request, job_id), thumbnail=False)
+    return asset_response(request, _job_asset(request, job_id), thumbnail=False)
 
 
 @require_safe
 def job_thumbnail(request: HttpRequest, job_id) -> HttpResponse:
-    return _serve_asset(request, _job_asset(request, job_id), thumbnail=True)
+    return asset_response(request, _job_asset(request, job_id), thumbnail=True)

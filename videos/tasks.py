@@ -1,21 +1,9 @@
-"""Background tasks: thin, idempotent, safe to retry. They load a row and call a service."""
+"""The video app's background tasks, where task backends and earlier queues look for them.
 
-from __future__ import annotations
+They are defined beside the steps they run (``videos.jobs.machine``); this path stays so
+tasks queued by earlier releases still resolve.
+"""
 
-from django.tasks import task
+from videos.jobs.machine import video_job_advance_task, video_job_cancel_at_provider_task
 
-
-@task()
-def video_job_advance_task(job_id: str) -> None:
-    """Move one video job one step on (submit, poll, ingest); re-enqueues itself when not done."""
-    from videos.services import video_job_advance
-
-    video_job_advance(job_id=job_id)
-
-
-@task()
-def video_job_cancel_at_provider_task(provider: str, task_id: str) -> None:
-    """Tell the provider to stop a job we already cancelled on our side."""
-    from videos.services import video_job_cancel_at_provider
-
-    video_job_cancel_at_provider(provider=provider, task_id=task_id)
+__all__ = ["video_job_advance_task", "video_job_cancel_at_provider_task"]

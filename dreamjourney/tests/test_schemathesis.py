@@ -36,7 +36,8 @@ from schemathesis.specs.openapi.checks import (
 
 from dreamjourney.wsgi import application
 from dreams.models import Dream
-from videos.models import JobKind, Provider, VideoJob
+from videos.models import JobKind, VideoJob
+from videos.sources import VideoSource
 
 # DESIGN.md's REST API table: every endpoint a client may call, and its methods.
 DESIGN_ENDPOINTS = {
@@ -154,7 +155,7 @@ def signed_in(make_user, in_process_wsgi) -> Callable:
             dream = Dream.objects.create(owner=user, title="A door", content="It opened.")
             if "job_id" in case.path_parameters:
                 job = VideoJob.objects.create(
-                    kind=JobKind.GENERATE, provider=Provider.DEMO, user=user, dream=dream
+                    kind=JobKind.GENERATE, provider=VideoSource.DEMO, user=user, dream=dream
                 )
                 case.path_parameters["job_id"] = str(job.pk)
             else:

@@ -25,8 +25,9 @@ from rest_framework.test import APIClient
 from werkzeug import Response
 
 from dreams.models import DemoDream, Dream, ModerationStatus, VideoStatus
-from videos.models import JobKind, JobStatus, Provider, SourceKind, VideoJob
-from videos.services import video_asset_create_from_file
+from videos.assets import video_asset_create_from_file
+from videos.models import JobKind, JobStatus, VideoJob
+from videos.sources import VideoSource
 from videos.tests.mp4s import make_mp4
 
 ROOT = Path(settings.BASE_DIR)
@@ -44,7 +45,7 @@ def _token_client(user) -> APIClient:
 def _stored_asset(tmp_path: Path, shade: int = 0):
     return video_asset_create_from_file(
         path=make_mp4(tmp_path / f"clip-{shade}.mp4", seconds=1, shade=shade),
-        source_kind=SourceKind.UPLOAD,
+        source_kind=VideoSource.UPLOAD,
     )
 
 
@@ -58,7 +59,7 @@ def _dream_with_video(owner, asset, **fields) -> Dream:
 def _finished_job(owner, asset, dream=None) -> VideoJob:
     return VideoJob.objects.create(
         kind=JobKind.GENERATE,
-        provider=Provider.DEMO,
+        provider=VideoSource.DEMO,
         status=JobStatus.SUCCEEDED,
         progress=1.0,
         user=owner,
@@ -71,7 +72,7 @@ def _finished_job(owner, asset, dream=None) -> VideoJob:
 def _running_job(owner, dream=None) -> VideoJob:
     return VideoJob.objects.create(
         kind=JobKind.GENERATE,
-        provider=Provider.DEMO,
+        provider=VideoSource.DEMO,
         status=JobStatus.RUNNING,
         user=owner,
         dream=dream,
@@ -644,7 +645,7 @@ def test_pages_escape_dream_text(xss_dream, page, who):
 def test_admin_pages_escape_dream_text(xss_dream, make_user, page, shows_it):
     author, dream = xss_dream
     job = VideoJob.objects.create(
-        kind=JobKind.GENERATE, provider=Provider.DEMO, user=author, dream=dream, prompt=XSS
+        kind=JobKind.GENERATE, provider=VideoSource.DEMO, user=author, dream=dream, prompt=XSS
     )
     moderator = make_user(is_staff=True, is_superuser=True)
     client = APIClient()

@@ -6,19 +6,28 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from dreams.models import MAX_VIDEO_SECONDS, MIN_VIDEO_SECONDS, AbstractDream
+from common.api import absolute_url
+from dreams.models import AbstractDream
+from dreams.services import dream_thumbnail_path, dream_video_path
 from videos.api.serializers import (
-    RATIO_CHOICES,
+    GenerationOptionsSerializer,
     VideoJobSerializer,
-    absolute_url,
     validate_fetchable_url,
 )
-from videos.services import dream_thumbnail_path, dream_video_path
+from videos.catalog import (
+    DEFAULT_DURATION_SECONDS,
+    DEFAULT_RATIO,
+    MAX_DURATION_SECONDS,
+    MAX_SEED,
+    MIN_DURATION_SECONDS,
+    RATIOS,
+)
 
 ANALYSIS_MAX_BYTES = 16 * 1024
 ANALYSIS_LIST_MAX_ITEMS = 20
@@ -87,12 +96,15 @@ class DreamInputSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=1000, default=""
     )
     video_duration = serializers.IntegerField(
-        required=False, min_value=MIN_VIDEO_SECONDS, max_value=MAX_VIDEO_SECONDS, default=4
+        required=False,
+        min_value=MIN_DURATION_SECONDS,
+        max_value=MAX_DURATION_SECONDS,
+        default=DEFAULT_DURATION_SECONDS,
     )
 
     def validate_video_url(self, value: str) -> str:
         dream = self.context.get("dream")
-        if value and dream is not None and urlsplit(value).path == dream_video_path(dream):
+        if value and dream is not None and urlsplit(value).path == dream_video_path(dream.pk):
             return value  # our own copy, sent back as it was: nothing to fetch
         return validate_fetchable_url(value) if value else value
 
@@ -105,20 +117,20 @@ class DreamUpdateSerializer(DreamInputSerializer):
     thumbnail_url = HttpUrlField(required=False, allow_blank=True)
     video_prompt = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     video_duration = serializers.IntegerField(
-        required=False, min_value=MIN_VIDEO_SECONDS, max_value=MAX_VIDEO_SECONDS
+        required=False, min_value=MIN_DURATION_SECONDS, max_value=MAX_DURATION_SECONDS
     )
 
 
 class DreamWithVideoInputSerializer(DreamInputSerializer):
     generate_video = serializers.BooleanField(default=True)
-    ratio = serializers.ChoiceField(choices=RATIO_CHOICES, default="1280:720")
-    seed = serializers.IntegerField(required=False, min_value=0, max_value=4_294_967_295)
+    ratio = serializers.ChoiceField(choices=RATIOS, default=DEFAULT_RATIO)
+    seed = serializers.IntegerField(required=False, min_value=0, max_value=MAX_SEED)
     video_url = None
     thumbnail_url = None
 
 
 class DreamSerializer(serializers.Serializer):
-    """The dream as every client sees it (DESIGN.md: the seed's video data structure)."""
+    """The dream as every client sees it (docs/architecture.md, "A dream")."""
 
     id = serializers.UUIDField(read_only=True)
     title = serializers.CharField()
@@ -138,16 +150,44 @@ class DreamSerializer(serializers.Serializer):
 
     def get_video_url(self, dream: AbstractDream) -> str | None:
         if dream.video_asset_id:
-            return absolute_url(self.context.get("request"), dream_video_path(dream))
+            return absolute_url(self.context.get("request"), dream_video_path(dream.pk))
         return dream.video_url or None
 
     def get_thumbnail_url(self, dream: AbstractDream) -> str | None:
         if dream.video_asset_id:
-            return absolute_url(self.context.get("request"), dream_thumbnail_path(dream))
+            return absolute_url(self.context.get("request"), dream_thumbnail_path(dream.pk))
         return dream.thumbnail_url or None
 
     def get_storage(self, dream: AbstractDream) -> str:
-        return getattr(dream, "storage_tier_override", None) or dream.storage_tier
+        return dream.storage_tier
+
+
+class GenerateVideoInputSerializer(GenerationOptionsSerializer):
+    dream_id = serializers.UUIDField(required=False)
+
+
+class StoreVideoInputSerializer(serializers.Serializer):
+    dream_id = serializers.UUIDField()
+    video_url = serializers.URLField(required=False, max_length=URL_MAX_CHARS)
+    file = serializers.FileField(required=False, allow_empty_file=False)
+    thumbnail_url = serializers.URLField(required=False, max_length=URL_MAX_CHARS, allow_blank=True)
+    video_prompt = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    video_duration = serializers.IntegerField(
+        required=False, min_value=MIN_DURATION_SECONDS, max_value=MAX_DURATION_SECONDS
+    )
+
+    def validate_video_url(self, value: str) -> str:
+        return validate_fetchable_url(value)
+
+    def validate_file(self, value):
+        if value.size > settings.VIDEO_MAX_BYTES:
+            raise serializers.ValidationError("The video is larger than we can store.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if bool(attrs.get("video_url")) == bool(attrs.get("file")):
+            raise serializers.ValidationError("Send exactly one of video_url or file.")
+        return attrs
 
 
 class DreamWithJobSerializer(serializers.Serializer):

@@ -10,14 +10,17 @@ from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from dreamjourney.api import enforce_demo_csrf
-from dreamjourney.pagination import NewestFirstCursorPagination
-from dreams import selectors, services, tiers
+from common.api import CURSOR_PARAMETERS, OwnerMixin, parse_bool, validated
+from common.pagination import NewestFirstCursorPagination
+from common.parsers import SafeJSONParser
+from dreams import selectors, services
+from dreams.accounts import account_register
 from dreams.api.serializers import (
     DreamInputSerializer,
     DreamPageSerializer,
@@ -25,29 +28,18 @@ from dreams.api.serializers import (
     DreamUpdateSerializer,
     DreamWithJobSerializer,
     DreamWithVideoInputSerializer,
+    GenerateVideoInputSerializer,
     RegisterResponseSerializer,
     RegisterSerializer,
+    StoreVideoInputSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from dreams.models import DemoDream
-from dreams.owners import Owner
-
-CURSOR_PARAMETERS = [
-    OpenApiParameter("cursor", str, description="Opaque position from `next` or `previous`"),
-    OpenApiParameter("page_size", int, description="1-100, default 20"),
-]
-
-
-class OwnerMixin:
-    """Who is calling: an account, or a demo-mode session (created on the first write)."""
-
-    def initial(self, request: Request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        enforce_demo_csrf(request)
-
-    def owner(self, request: Request, *, create: bool = False) -> Owner | None:
-        return Owner.from_request(request, create_session=create)
+from dreams.models import DemoDream, StorageTier
+from dreams.selectors import Scope
+from dreams.storage.writer import StoredDream, dream_store
+from videos.api.serializers import JobEnvelopeSerializer, VideoJobSerializer
+from videos.jobs.submission import video_job_submit_generation
 
 
 class DreamViewSet(OwnerMixin, viewsets.ViewSet):
@@ -69,8 +61,8 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         data = DreamSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
-    def _stored_response(self, request: Request, stored: tiers.StoredDream, body: dict):
-        code = status.HTTP_202_ACCEPTED if stored.tier == tiers.EMERGENCY else 201
+    def _stored_response(self, request: Request, stored: StoredDream, body: dict):
+        code = status.HTTP_202_ACCEPTED if stored.tier == StorageTier.EMERGENCY else 201
         return Response(body, status=code)
 
     @extend_schema(
@@ -89,46 +81,47 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             return self._paginate(request, DemoDream.objects.none())
         params = request.query_params
         first_page = not params.get(NewestFirstCursorPagination.cursor_query_param)
-        waiting = tiers.waiting_first(owner=owner, first_page=first_page)
+        waiting = selectors.dreams_waiting_first(owner=owner, first_page=first_page)
         try:
             return self._paginate(
                 request,
                 selectors.dream_list(
                     owner=owner,
                     q=params.get("q", "").replace("\x00", "")[:200],
-                    has_video=_parse_bool(params.get("has_video")),
-                    is_public=_parse_bool(params.get("is_public")),
+                    has_video=parse_bool(params.get("has_video")),
+                    is_public=parse_bool(params.get("is_public")),
                 ),
                 waiting=waiting,
             )
         except DatabaseError:
             # The database is unreachable: show what the emergency journal holds.
             data = DreamSerializer(
-                tiers.waiting_dreams(owner=owner), many=True, context={"request": request}
+                selectors.dreams_waiting(owner=owner), many=True, context={"request": request}
             ).data
             return Response({"next": None, "previous": None, "results": data})
 
     @extend_schema(request=DreamInputSerializer, responses={201: DreamSerializer})
     def create(self, request: Request) -> Response:
         """Create a dream; a ``video_url`` is copied into our storage in the background."""
-        data = _validated(DreamInputSerializer, request)
-        stored = tiers.dream_store(owner=self.owner(request, create=True), **data)
+        data = validated(DreamInputSerializer, request)
+        stored = dream_store(owner=self.owner(request, create=True), **data)
         body = DreamSerializer(stored.dream, context={"request": request}).data
         return self._stored_response(request, stored, body)
 
     @extend_schema(responses=DreamSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
         """One of the caller's dreams, or any dream in the public gallery."""
-        dream = tiers.dream_find(owner=self.owner(request), dream_id=pk)
+        dream = selectors.dream_get(
+            owner=self.owner(request), dream_id=pk, scope=Scope.VISIBLE, waiting=True
+        )
         if dream is None:
             raise Http404
         return Response(DreamSerializer(dream, context={"request": request}).data)
 
     def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
         dream = self._get(request, pk)
-        data = _validated(DreamUpdateSerializer, request, partial=partial, dream=dream)
+        data = validated(DreamUpdateSerializer, request, partial=partial, dream=dream)
         dream = services.dream_update(owner=self.owner(request), dream=dream, data=data)
-        dream.refresh_from_db()
         return Response(DreamSerializer(dream, context={"request": request}).data)
 
     @extend_schema(request=DreamUpdateSerializer, responses=DreamSerializer)
@@ -155,8 +148,8 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
     )
     def with_video(self, request: Request) -> Response:
         """Create a dream and start generating its video at once."""
-        data = _validated(DreamWithVideoInputSerializer, request)
-        stored = tiers.dream_store(owner=self.owner(request, create=True), **data)
+        data = validated(DreamWithVideoInputSerializer, request)
+        stored = dream_store(owner=self.owner(request, create=True), **data)
         body = DreamWithJobSerializer(
             {"dream": stored.dream, "video_job": stored.job}, context={"request": request}
         ).data
@@ -169,18 +162,6 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         return self._paginate(request, selectors.dream_gallery_list())
 
 
-def _parse_bool(value: str | None) -> bool | None:
-    if value is None or value == "":
-        return None
-    return value.lower() in {"1", "true", "yes", "on"}
-
-
-def _validated(serializer_class, request: Request, *, partial: bool = False, **context) -> dict:
-    serializer = serializer_class(data=request.data, partial=partial, context=context)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 class RegisterView(OwnerMixin, APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
@@ -188,9 +169,7 @@ class RegisterView(OwnerMixin, APIView):
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer})
     def post(self, request: Request) -> Response:
-        from dreams.accounts import account_register
-
-        data = _validated(RegisterSerializer, request)
+        data = validated(RegisterSerializer, request)
         user, token = account_register(request=request, **data)
         body = {
             "user": {"id": user.pk, "username": user.username, "email": user.email},
@@ -209,9 +188,67 @@ class TokenView(OwnerMixin, APIView):
 
     @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
     def post(self, request: Request) -> Response:
-        data = _validated(TokenRequestSerializer, request)
+        data = validated(TokenRequestSerializer, request)
         user = authenticate(request, username=data["username"], password=data["password"])
         if user is None or not user.is_active:
             raise AuthenticationFailed("Unable to log in with those credentials.")
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+class GenerateVideoView(OwnerMixin, APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "video_generation"
+
+    @extend_schema(request=GenerateVideoInputSerializer, responses={202: JobEnvelopeSerializer})
+    def post(self, request: Request) -> Response:
+        """Start generating a video from a prompt, optionally for one of the caller's dreams."""
+        data = validated(GenerateVideoInputSerializer, request)
+        owner = self.owner(request, create=True)
+        options = {
+            "prompt": data["prompt"],
+            "duration": data["duration"],
+            "ratio": data["ratio"],
+            "seed": data.get("seed"),
+        }
+        if "dream_id" in data:
+            dream = selectors.dream_get(owner=owner, dream_id=data["dream_id"])
+            if dream is None:
+                raise Http404("No such dream.")
+            job = services.dream_video_generate(owner=owner, dream=dream, **options)
+        else:
+            job = video_job_submit_generation(owner=owner, **options)
+        body = {"job": VideoJobSerializer(job, context={"request": request}).data}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class StoreVideoView(OwnerMixin, APIView):
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={
+            "application/json": StoreVideoInputSerializer,
+            "multipart/form-data": StoreVideoInputSerializer,
+        },
+        responses={202: DreamWithJobSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        """Store a video made elsewhere (a URL, or an uploaded file) permanently for a dream."""
+        data = validated(StoreVideoInputSerializer, request)
+        owner = self.owner(request)
+        dream = selectors.dream_get(owner=owner, dream_id=data["dream_id"])
+        if dream is None:
+            raise Http404("No such dream.")
+        job = services.dream_video_store(
+            owner=owner,
+            dream=dream,
+            source_url=data.get("video_url", ""),
+            upload=data.get("file"),
+            thumbnail_url=data.get("thumbnail_url", ""),
+            video_prompt=data.get("video_prompt", ""),
+            video_duration=data.get("video_duration"),
+        )
+        body = DreamWithJobSerializer(
+            {"dream": dream, "video_job": job}, context={"request": request}
+        ).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)

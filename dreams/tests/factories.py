@@ -14,7 +14,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from dreams.models import DemoDream, Dream, ModerationStatus, VideoStatus
-from videos.models import SourceKind, VideoAsset
+from videos.models import VideoAsset
+from videos.sources import VideoSource
 
 PASSWORD = "correct horse battery"
 # Factory dreams are dated from here on, one second apart, so creation order is age order.
@@ -44,7 +45,7 @@ class VideoAssetFactory(factory.django.DjangoModelFactory):
     width = 640
     height = 360
     codec = "h264"
-    source_kind = SourceKind.DEMO
+    source_kind = VideoSource.DEMO
 
 
 class _DreamFieldsFactory(factory.django.DjangoModelFactory):

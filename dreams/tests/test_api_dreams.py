@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from dreams.owners import DEMO_SESSION_FIELD
+from common.owners import DEMO_SESSION_FIELD
 from dreams.tests.factories import DemoDreamFactory, DreamFactory
 
 pytestmark = pytest.mark.django_db

@@ -20,9 +20,9 @@ from django.conf import settings as django_settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from dreamjourney.testing import wait_for
 from dreams.models import DemoDream, Dream
 from dreams.tests.tcp_proxy import TcpProxy
+from tests.support.processes import wait_for
 from videos.models import VideoJob
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]

@@ -17,8 +17,9 @@ from rest_framework.test import APIClient
 
 from dreams.models import DemoDream, Dream, ModerationStatus, VideoStatus
 from dreams.tests.factories import DemoDreamFactory, DreamFactory, VideoAssetFactory
-from videos.models import JobKind, JobStatus, Provider, SourceKind, VideoJob
-from videos.services import video_asset_create_from_file
+from videos.assets import video_asset_create_from_file
+from videos.models import JobKind, JobStatus, VideoJob
+from videos.sources import VideoSource
 from videos.tests.mp4s import make_mp4
 
 pytestmark = pytest.mark.django_db
@@ -255,7 +256,7 @@ def test_regenerating_queues_a_new_video_even_when_the_owner_is_at_their_cap(
     dream = DreamFactory(in_gallery=True, owner=owner.user, video_prompt="A red balloon")
     other = DreamFactory(owner=owner.user)
     VideoJob.objects.create(
-        kind=JobKind.GENERATE, provider=Provider.DEMO, user=owner.user, dream=other
+        kind=JobKind.GENERATE, provider=VideoSource.DEMO, user=owner.user, dream=other
     )
     old_asset = dream.video_asset_id
 
@@ -284,7 +285,7 @@ def test_regenerating_queues_a_new_video_even_when_the_owner_is_at_their_cap(
 def test_regenerating_a_dream_whose_video_is_in_flight_is_reported_not_doubled(admin_client):
     dream = DreamFactory(is_public=True, title="Busy")
     VideoJob.objects.create(
-        kind=JobKind.GENERATE, provider=Provider.DEMO, user=dream.owner, dream=dream
+        kind=JobKind.GENERATE, provider=VideoSource.DEMO, user=dream.owner, dream=dream
     )
 
     response = run_action(admin_client, [dream], "regenerate_videos")
@@ -409,11 +410,11 @@ def test_provider_filter_uses_each_dreams_latest_job(admin_client):
         )
 
     runway_now = DreamFactory(title="runway now")
-    job(runway_now, Provider.DEMO, 1)
-    job(runway_now, Provider.RUNWAY, 2)
+    job(runway_now, VideoSource.DEMO, 1)
+    job(runway_now, VideoSource.RUNWAY, 2)
     runway_before = DreamFactory(title="runway before")
-    job(runway_before, Provider.RUNWAY, 1)
-    job(runway_before, Provider.DEMO, 2)
+    job(runway_before, VideoSource.RUNWAY, 1)
+    job(runway_before, VideoSource.DEMO, 2)
 
     runway = admin_client.get(CHANGELIST, {"provider": "runway"})
     demo = admin_client.get(CHANGELIST, {"provider": "demo"})
@@ -445,7 +446,7 @@ def test_changelist_query_count_does_not_grow_with_rows(
         for _ in range(n):
             dream = DreamFactory(in_gallery=True)
             VideoJob.objects.create(
-                kind=JobKind.GENERATE, provider=Provider.DEMO, user=dream.owner, dream=dream
+                kind=JobKind.GENERATE, provider=VideoSource.DEMO, user=dream.owner, dream=dream
             )
         Dream.objects.update(moderated_by=get_user_model().objects.get(username="moderator"))
 
@@ -508,7 +509,7 @@ def test_non_staff_users_are_sent_to_the_admin_login(make_user):
 @pytest.fixture
 def stored_asset(tmp_path):
     path = make_mp4(tmp_path / "clip.mp4")
-    return video_asset_create_from_file(path=path, source_kind=SourceKind.DEMO)
+    return video_asset_create_from_file(path=path, source_kind=VideoSource.DEMO)
 
 
 def test_staff_can_watch_any_private_dream_video_others_cannot(
@@ -549,7 +550,7 @@ def test_deleting_a_dream_in_the_admin_goes_through_the_dream_service(admin_clie
     dream = DreamFactory(title="Gone")
     VideoJob.objects.create(
         kind=JobKind.GENERATE,
-        provider=Provider.RUNWAY,
+        provider=VideoSource.RUNWAY,
         provider_task_id="task-123",
         status=JobStatus.RUNNING,
         user=dream.owner,

@@ -380,7 +380,8 @@ def test_while_the_database_is_unreachable_the_journal_shows_the_dreams_kept_off
 ):
     from django.db import OperationalError
 
-    from dreams import emergency, selectors
+    from dreams import selectors
+    from dreams.storage import journal as emergency
 
     record = emergency.emergency_append(
         owner_user_id=user.pk,
@@ -397,7 +398,7 @@ def test_while_the_database_is_unreachable_the_journal_shows_the_dreams_kept_off
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(selectors, "dream_list", unreachable)
-    monkeypatch.setattr(selectors, "dream_visible_get", unreachable)
+    monkeypatch.setattr(selectors, "_stored_get", unreachable)
     journal = client.get(reverse("journal"))
     detail = client.get(reverse("dream-page", kwargs={"dream_id": record.id}))
 

@@ -236,7 +236,7 @@ export class DreamVideoService {
   }
 
   /**
-   * Create a dream, optionally generating its video at once (the seed's Option A).
+   * Create a dream, optionally generating its video at once (POST /api/dreams/with-video).
    * Accepts `analysis`, or `emotions`/`keywords` lists; `generateVideo` (or
    * `generate_video`). Resolves to `{dream, video_job}` (`video_job` null without video).
    */
@@ -328,7 +328,7 @@ export class DreamVideoService {
   }
 
   /**
-   * Keep a video generated in the browser (e.g. by RunwayML): the seed's Option B.
+   * Keep a video generated in the browser (e.g. by RunwayML) in our storage for good.
    * `video` may be a URL string, a Blob/File, or an object such as
    * `{url | video_url | output: [url], thumbnail_url, prompt, duration}`.
    * Resolves to `{dream, video_job}`; with `wait: true` it also waits for the copy.
@@ -363,7 +363,7 @@ export class DreamVideoService {
 
   /**
    * Create a dream and, if asked, generate its video and wait until it is stored
-   * (the seed's Option C). Resolves to `{dream, video_job}` with the finished job.
+   * (generate, then poll the job). Resolves to `{dream, video_job}` with the finished job.
    */
   async createDreamAndGenerateVideo(data, { onProgress, signal, intervalMs } = {}) {
     const created = await this.createDreamWithVideo(

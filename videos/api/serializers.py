@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import HttpRequest
+from collections.abc import Callable
+
 from django.urls import reverse
 from rest_framework import serializers
 
+from common.api import absolute_url
+from videos.assets import ingest_policy
+from videos.catalog import (
+    DEFAULT_DURATION_SECONDS,
+    DEFAULT_RATIO,
+    MAX_DURATION_SECONDS,
+    MAX_SEED,
+    MIN_DURATION_SECONDS,
+    RATIOS,
+)
 from videos.ingest import IngestError, check_url
-from videos.models import VideoJob
+from videos.models import JobStatus, VideoJob
 from videos.prompts import PROMPT_LIMIT, utf16_len
-from videos.services import ingest_policy
 
-# RunwayML's text_to_video ratios (pixel strings).
-RATIO_CHOICES = ["1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672"]
+#: ``(job, "video" | "thumbnail") -> path | None``: how the app a job is for addresses its
+#: media (e.g. through the dream); registered by that app, tried in order.
+JobMediaPath = Callable[[VideoJob, str], str | None]
+_job_media_paths: list[JobMediaPath] = []
+
+
+def register_job_media_path(resolver: JobMediaPath) -> None:
+    """Let an app above this one address the media of the jobs that are for its rows."""
+    if resolver not in _job_media_paths:
+        _job_media_paths.append(resolver)
 
 
 def validate_fetchable_url(value: str) -> str:
@@ -25,10 +42,6 @@ def validate_fetchable_url(value: str) -> str:
     except IngestError as exc:
         raise serializers.ValidationError(exc.message) from exc
     return value
-
-
-def absolute_url(request: HttpRequest | None, path: str) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
 
 
 class JobErrorSerializer(serializers.Serializer):
@@ -52,17 +65,16 @@ class VideoJobSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
     def get_dream_id(self, job: VideoJob) -> str | None:
-        dream_id = job.dream_id or job.demo_dream_id
-        return str(dream_id) if dream_id else None
+        return str(job.subject_id) if job.subject_id else None
 
     def _media_url(self, job: VideoJob, kind: str) -> str | None:
-        """Our URL for the job's video or thumbnail: through its dream when it has one."""
-        if job.status != "succeeded" or job.asset_id is None:
+        """Our URL for the job's video or thumbnail: through its subject when it has one."""
+        if job.status != JobStatus.SUCCEEDED or job.asset_id is None:
             return None
-        if dream_id := job.dream_id or job.demo_dream_id:
-            path = reverse(f"dream-{kind}", kwargs={"dream_id": dream_id})
-        else:
-            path = reverse(f"job-{kind}", kwargs={"job_id": job.pk})
+        path = next(
+            (p for resolve in _job_media_paths if (p := resolve(job, kind))),
+            reverse(f"job-{kind}", kwargs={"job_id": job.pk}),
+        )
         return absolute_url(self.context.get("request"), path)
 
     def get_video_url(self, job: VideoJob) -> str | None:
@@ -99,31 +111,14 @@ class PromptField(serializers.CharField):
         return value
 
 
-class GenerateVideoInputSerializer(serializers.Serializer):
+class GenerationOptionsSerializer(serializers.Serializer):
+    """What a generation request may choose: prompt, duration, ratio and seed."""
+
     prompt = PromptField()
-    duration = serializers.IntegerField(min_value=2, max_value=10, default=4)
-    ratio = serializers.ChoiceField(choices=RATIO_CHOICES, default="1280:720")
-    seed = serializers.IntegerField(min_value=0, max_value=4_294_967_295, required=False)
-    dream_id = serializers.UUIDField(required=False)
-
-
-class StoreVideoInputSerializer(serializers.Serializer):
-    dream_id = serializers.UUIDField()
-    video_url = serializers.URLField(required=False, max_length=2048)
-    file = serializers.FileField(required=False, allow_empty_file=False)
-    thumbnail_url = serializers.URLField(required=False, max_length=2048, allow_blank=True)
-    video_prompt = serializers.CharField(required=False, allow_blank=True, max_length=1000)
-    video_duration = serializers.IntegerField(required=False, min_value=2, max_value=10)
-
-    def validate_video_url(self, value: str) -> str:
-        return validate_fetchable_url(value)
-
-    def validate_file(self, value):
-        if value.size > settings.VIDEO_MAX_BYTES:
-            raise serializers.ValidationError("The video is larger than we can store.")
-        return value
-
-    def validate(self, attrs: dict) -> dict:
-        if bool(attrs.get("video_url")) == bool(attrs.get("file")):
-            raise serializers.ValidationError("Send exactly one of video_url or file.")
-        return attrs
+    duration = serializers.IntegerField(
+        min_value=MIN_DURATION_SECONDS,
+        max_value=MAX_DURATION_SECONDS,
+        default=DEFAULT_DURATION_SECONDS,
+    )
+    ratio = serializers.ChoiceField(choices=RATIOS, default=DEFAULT_RATIO)
+    seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, required=False)

@@ -1,87 +1,19 @@
-"""Video endpoints: generation, storing videos made elsewhere, job status and cancel."""
+"""Video endpoints: job status and cancel, and job analytics for staff."""
 
 from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from dreamjourney.api import SafeJSONParser
-from dreams.api.serializers import DreamWithJobSerializer
-from dreams.api.views import OwnerMixin, _validated
-from dreams.selectors import dream_get
-from videos import selectors, services, stats
-from videos.api.serializers import (
-    GenerateVideoInputSerializer,
-    JobEnvelopeSerializer,
-    StoreVideoInputSerializer,
-    VideoJobSerializer,
-)
-
-
-class GenerateVideoView(OwnerMixin, APIView):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "video_generation"
-
-    @extend_schema(request=GenerateVideoInputSerializer, responses={202: JobEnvelopeSerializer})
-    def post(self, request: Request) -> Response:
-        """Start generating a video from a prompt, optionally for one of the caller's dreams."""
-        data = _validated(GenerateVideoInputSerializer, request)
-        owner = self.owner(request, create=True)
-        dream = None
-        if "dream_id" in data:
-            dream = dream_get(owner=owner, dream_id=data.pop("dream_id"))
-            if dream is None:
-                raise Http404("No such dream.")
-        job = services.video_job_submit_generation(
-            owner=owner,
-            dream=dream,
-            prompt=data["prompt"],
-            duration=data["duration"],
-            ratio=data["ratio"],
-            seed=data.get("seed"),
-        )
-        body = {"job": VideoJobSerializer(job, context={"request": request}).data}
-        return Response(body, status=status.HTTP_202_ACCEPTED)
-
-
-class StoreVideoView(OwnerMixin, APIView):
-    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
-
-    @extend_schema(
-        request={
-            "application/json": StoreVideoInputSerializer,
-            "multipart/form-data": StoreVideoInputSerializer,
-        },
-        responses={202: DreamWithJobSerializer},
-    )
-    def post(self, request: Request) -> Response:
-        """Store a video made elsewhere (a URL, or an uploaded file) permanently for a dream."""
-        data = _validated(StoreVideoInputSerializer, request)
-        owner = self.owner(request)
-        dream = dream_get(owner=owner, dream_id=data["dream_id"])
-        if dream is None:
-            raise Http404("No such dream.")
-        job = services.video_ingest_submit(
-            owner=owner,
-            dream=dream,
-            source_url=data.get("video_url", ""),
-            upload=data.get("file"),
-            thumbnail_url=data.get("thumbnail_url", ""),
-            video_prompt=data.get("video_prompt", ""),
-            video_duration=data.get("video_duration"),
-        )
-        dream.refresh_from_db()
-        body = DreamWithJobSerializer(
-            {"dream": dream, "video_job": job}, context={"request": request}
-        ).data
-        return Response(body, status=status.HTTP_202_ACCEPTED)
+from common.api import OwnerMixin
+from videos import selectors, stats
+from videos.api.serializers import VideoJobSerializer
+from videos.jobs.control import video_job_cancel
 
 
 class JobDetailView(OwnerMixin, APIView):
@@ -99,7 +31,7 @@ class JobCancelView(OwnerMixin, APIView):
         job = selectors.video_job_get(owner=self.owner(request), job_id=job_id)
         if job is None:
             raise Http404("No such job.")
-        job = services.video_job_cancel(job=job)
+        job = video_job_cancel(job=job)
         return Response(VideoJobSerializer(job, context={"request": request}).data)
 
 

@@ -5,7 +5,9 @@
 :class:`~videos.providers.base.ProviderError` carrying one of our own codes from
 :mod:`videos.errors`; RunwayML's raw failure codes only ever appear in parentheses
 after our plain words. Like every provider, this one never sleeps and never retries:
-the job service decides what to do with ``retryable`` errors.
+the job state machine decides what to do with ``retryable`` errors, using the policy
+this provider declares (:meth:`RunwayProvider.poll_delay`,
+:meth:`RunwayProvider.fallback_for`).
 
 Wire format: https://docs.dev.runwayml.com/api/ (API version 2024-11-06).
 """
@@ -18,19 +20,22 @@ import math
 import re
 import time
 import unicodedata
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import requests
 
 from videos import errors
+from videos.catalog import MAX_DURATION_SECONDS, MAX_SEED, MIN_DURATION_SECONDS
 from videos.providers.base import (
     GenerationRequest,
     ProviderError,
     SubmitResult,
     TaskState,
     TaskStatus,
+    VideoProvider,
 )
+from videos.sources import VideoSource
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +43,9 @@ DEFAULT_BASE_URL = "https://api.dev.runwayml.com"
 API_VERSION = "2024-11-06"
 DEFAULT_MODEL = "gen4.5"
 
-MIN_DURATION = 2
-MAX_DURATION = 10
 MAX_PROMPT_UTF16_UNITS = 1000
-MAX_SEED = 4_294_967_295
+#: RunwayML asks clients not to poll a task more often than this, in seconds.
+MIN_POLL_SECONDS = 5.0
 
 # RunwayML documents ratios as pixel strings ("1280:720"); which ones a model
 # accepts is the server's business, we only refuse what can never be valid.
@@ -109,7 +113,7 @@ def parse_retry_after(value: str | None) -> float | None:
     return seconds
 
 
-class RunwayProvider:
+class RunwayProvider(VideoProvider):
     """Generates videos with RunwayML's ``text_to_video`` API.
 
     Holds one :class:`requests.Session` (pooled connections) for its lifetime; pass
@@ -118,7 +122,8 @@ class RunwayProvider:
     carries our credentials into someone else's calls.
     """
 
-    name = "runway"
+    name: ClassVar[VideoSource] = VideoSource.RUNWAY
+    remote: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -129,8 +134,14 @@ class RunwayProvider:
         connect_timeout: float = 5,
         read_timeout: float = 30,
         session: requests.Session | None = None,
+        poll_seconds: float = MIN_POLL_SECONDS,
+        fallback_to_demo: bool = False,
     ) -> None:
         """Configure the client; makes no network call.
+
+        ``poll_seconds`` is how long to wait between status calls (never less than
+        ``MIN_POLL_SECONDS``); ``fallback_to_demo`` hands jobs to the demo renderer when
+        RunwayML cannot be reached at all.
 
         Raises ``ValueError`` if ``api_secret`` is empty or holds characters that cannot
         go in an HTTP header (the message never echoes the secret), if ``base_url`` is
@@ -148,6 +159,8 @@ class RunwayProvider:
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.timeout = (float(connect_timeout), float(read_timeout))
+        self.poll_seconds = float(poll_seconds)
+        self.fallback_to_demo = fallback_to_demo
         self._api_secret = api_secret
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
@@ -167,8 +180,8 @@ class RunwayProvider:
 
         ``idempotency_key`` is ours (for logs and the caller's bookkeeping); RunwayML
         has no such field, so it is not sent. The request is validated locally first:
-        duration 2..10, ratio "W:H", prompt 1..1000 UTF-16 code units, seed
-        0..4294967295 or ``None``.
+        duration ``MIN_DURATION_SECONDS..MAX_DURATION_SECONDS``, ratio "W:H", prompt
+        1..1000 UTF-16 code units, seed ``0..MAX_SEED`` or ``None`` (``videos.catalog``).
 
         Raises ``ProviderError`` with ``invalid_input`` (before any HTTP call) when the
         request fails validation, or with the codes of :meth:`_raise_for_status` /
@@ -244,6 +257,20 @@ class RunwayProvider:
         """
         self._send("DELETE", self._task_path(task_id), missing_ok=True)
 
+    def poll_delay(self) -> float:
+        """``poll_seconds``, raised to ``MIN_POLL_SECONDS``: RunwayML asks not to poll faster."""
+        return max(MIN_POLL_SECONDS, self.poll_seconds)
+
+    def fallback_for(self, error: ProviderError) -> VideoSource | None:
+        """``VideoSource.DEMO`` if ``fallback_to_demo`` and RunwayML never answered, else None.
+
+        Only an unreachable API qualifies (``provider_unavailable`` with no HTTP status:
+        connection refused, DNS, TLS, timeout). An HTTP answer, even a 503, means RunwayML
+        is there and the job waits for it rather than silently changing provider.
+        """
+        unreachable = error.code == errors.PROVIDER_UNAVAILABLE and error.status_code is None
+        return VideoSource.DEMO if self.fallback_to_demo and unreachable else None
+
     # -- helpers --------------------------------------------------------------------
 
     def _build_body(self, request: GenerationRequest) -> dict[str, Any]:
@@ -262,8 +289,12 @@ class RunwayProvider:
             raise _invalid(f"the prompt is longer than {MAX_PROMPT_UTF16_UNITS} characters")
         duration = request.duration
         # bool is an int subclass; True must not sneak through as a 1-second video.
-        if type(duration) is not int or not MIN_DURATION <= duration <= MAX_DURATION:
-            raise _invalid(f"duration must be {MIN_DURATION} to {MAX_DURATION} seconds")
+        if type(duration) is not int or not (
+            MIN_DURATION_SECONDS <= duration <= MAX_DURATION_SECONDS
+        ):
+            raise _invalid(
+                f"duration must be {MIN_DURATION_SECONDS} to {MAX_DURATION_SECONDS} seconds"
+            )
         if not isinstance(request.ratio, str) or not _RATIO_RE.fullmatch(request.ratio):
             raise _invalid("ratio must look like 1280:720")
         body: dict[str, Any] = {
@@ -465,6 +496,7 @@ __all__ = [
     "API_VERSION",
     "DEFAULT_BASE_URL",
     "DEFAULT_MODEL",
+    "MIN_POLL_SECONDS",
     "RunwayProvider",
     "error_code_for_failure",
     "parse_retry_after",

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dreams.tests.factories import DreamFactory
-from videos.models import JobKind, JobStatus, Provider, VideoJob
+from videos.models import JobKind, JobStatus, VideoJob
+from videos.sources import VideoSource
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def admin_client(staff) -> Client:
     return client
 
 
-def make_job(*, status=JobStatus.FAILED, provider=Provider.DEMO, seconds=None, **extra):
+def make_job(*, status=JobStatus.FAILED, provider=VideoSource.DEMO, seconds=None, **extra):
     dream = extra.pop("dream", None) or DreamFactory()
     created = timezone.now() - timedelta(minutes=10)
     return VideoJob.objects.create(
@@ -52,7 +53,7 @@ def messages_after(client) -> list[str]:
 
 
 def test_job_list_shows_status_provider_time_to_video_and_error(admin_client):
-    make_job(status=JobStatus.SUCCEEDED, provider=Provider.RUNWAY, seconds=42.25)
+    make_job(status=JobStatus.SUCCEEDED, provider=VideoSource.RUNWAY, seconds=42.25)
     make_job(status=JobStatus.FAILED, error_code="SAFETY.INPUT.TEXT", seconds=3)
 
     page = admin_client.get(JOBS).content.decode()
@@ -124,9 +125,11 @@ def test_a_job_page_is_read_only(admin_client):
 
 
 def test_analytics_page_draws_the_days_and_tabulates_the_numbers(admin_client):
-    make_job(status=JobStatus.SUCCEEDED, provider=Provider.RUNWAY, seconds=60)
-    make_job(status=JobStatus.SUCCEEDED, provider=Provider.RUNWAY, seconds=120)
-    make_job(status=JobStatus.FAILED, provider=Provider.RUNWAY, error_code="timed_out", seconds=1)
+    make_job(status=JobStatus.SUCCEEDED, provider=VideoSource.RUNWAY, seconds=60)
+    make_job(status=JobStatus.SUCCEEDED, provider=VideoSource.RUNWAY, seconds=120)
+    make_job(
+        status=JobStatus.FAILED, provider=VideoSource.RUNWAY, error_code="timed_out", seconds=1
+    )
 
     response = admin_client.get(STATS_PAGE)
 
@@ -159,7 +162,7 @@ def test_analytics_page_is_for_staff_only(make_user):
 
 def test_the_runway_secret_never_appears_in_the_admin(admin_client, settings):
     settings.RUNWAYML_API_SECRET = SECRET
-    job = make_job(status=JobStatus.FAILED, provider=Provider.RUNWAY, error_code="unauthorized")
+    job = make_job(status=JobStatus.FAILED, provider=VideoSource.RUNWAY, error_code="unauthorized")
 
     for url in (
         JOBS,

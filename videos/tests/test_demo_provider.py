@@ -1,4 +1,4 @@
-"""Tests for the local demo provider and its renderer: real MP4s, decoded with PyAV."""
+"""Tests for the demo provider: the contract, idempotent renders, files and their cleanup."""
 
 from __future__ import annotations
 
@@ -7,229 +7,25 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import av
-import numpy as np
 import pytest
 
+from videos.demo_renderer import prompt_seed
 from videos.media import probe_video
-from videos.providers import demo
-from videos.providers.base import GenerationRequest, ProviderError, TaskState
-from videos.providers.demo import DemoProvider, dream_frames, ratio_to_size, render_dream_video
+from videos.providers import demo, get_provider
+from videos.providers.base import GenerationRequest, ProviderError, TaskState, VideoProvider
+from videos.providers.demo import DemoProvider
+from videos.sources import VideoSource
 
 FPS = 24
 
 
-def render(
-    path: Path,
-    *,
-    duration: int = 2,
-    width: int = 160,
-    height: int = 90,
-    seed: int = 42,
-    emotions: Sequence[str] = ("calm",),
-    keywords: Sequence[str] = ("lake", "moon"),
-) -> Path:
-    render_dream_video(
-        path,
-        duration=duration,
-        width=width,
-        height=height,
-        seed=seed,
-        emotions=emotions,
-        keywords=keywords,
-    )
-    return path
-
-
-def decoded(path: Path) -> list[np.ndarray]:
-    with av.open(str(path)) as container:
-        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
-
-
 def frames_digest(path: Path, picks: Sequence[int] = (0, 11, 23, 47)) -> str:
-    frames = decoded(path)
+    with av.open(str(path)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
     digest = hashlib.sha256()
     for i in picks:
         digest.update(frames[i].tobytes())
     return digest.hexdigest()
-
-
-def mean_colour(path: Path) -> np.ndarray:
-    return np.mean([f.reshape(-1, 3).mean(axis=0) for f in decoded(path)], axis=0)
-
-
-def top_level_boxes(path: Path) -> list[str]:
-    data = path.read_bytes()
-    boxes, offset = [], 0
-    while offset + 8 <= len(data):
-        size = int.from_bytes(data[offset : offset + 4], "big")
-        if size == 1:
-            size = int.from_bytes(data[offset + 8 : offset + 16], "big")
-        elif size == 0:
-            size = len(data) - offset
-        assert size >= 8
-        boxes.append(data[offset + 4 : offset + 8].decode("latin-1"))
-        offset += size
-    return boxes
-
-
-# --- ratio_to_size -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("ratio", "size"),
-    [
-        ("1280:720", (640, 360)),
-        ("720:1280", (360, 640)),
-        ("960:960", (640, 640)),
-        ("1104:832", (640, 482)),
-        ("832:1104", (482, 640)),
-        ("1584:672", (640, 272)),
-    ],
-)
-def test_ratio_to_size_keeps_the_aspect_within_max_width(ratio: str, size: tuple[int, int]) -> None:
-    assert ratio_to_size(ratio) == size
-    width, height = size
-    w, h = (int(n) for n in ratio.split(":"))
-    assert width / height == pytest.approx(w / h, rel=0.01)
-
-
-def test_ratio_to_size_honours_max_width_and_never_scales_up() -> None:
-    assert ratio_to_size("1280:720", max_width=256) == (256, 144)
-    assert ratio_to_size("1280:720", max_width=1280) == (1280, 720)
-    assert ratio_to_size("320:240", max_width=640) == (320, 240)
-
-
-@pytest.mark.parametrize("max_width", [255, 641, 333])
-def test_ratio_to_size_is_always_even_and_within_bounds(max_width: int) -> None:
-    for ratio in ("1280:720", "720:1280", "960:960", "1104:832", "832:1104", "1584:672"):
-        width, height = ratio_to_size(ratio, max_width=max_width)
-        assert width % 2 == 0 and height % 2 == 0
-        assert max(width, height) <= max_width
-
-
-@pytest.mark.parametrize(
-    "ratio", ["", "1280x720", "1280:", ":720", "0:720", "1280:0", "-1280:720", "a:b", "16:9:1"]
-)
-def test_ratio_to_size_rejects_malformed_ratios(ratio: str) -> None:
-    with pytest.raises(ValueError):
-        ratio_to_size(ratio)
-
-
-# --- render_dream_video --------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A full-size render, as the app makes it: 4 s at 640x360."""
-    path = tmp_path_factory.mktemp("render") / "sample.mp4"
-    return render(path, duration=4, width=640, height=360, emotions=("wonder", "joy"))
-
-
-def test_render_is_h264_yuv420p_of_the_exact_duration_and_size(sample: Path) -> None:
-    with av.open(str(sample)) as container:
-        stream = container.streams.video[0]
-        assert stream.codec_context.name == "h264"
-        assert stream.codec_context.pix_fmt == "yuv420p"
-        assert (stream.codec_context.width, stream.codec_context.height) == (640, 360)
-        duration = float(stream.duration * stream.time_base)
-        count = sum(1 for _ in container.decode(stream))
-    assert duration == pytest.approx(4.0, abs=1 / FPS)
-    assert count == 4 * FPS
-    probe = probe_video(sample)
-    assert (probe.width, probe.height, probe.codec) == (640, 360, "h264")
-    assert probe.duration == pytest.approx(4.0, abs=1 / FPS)
-
-
-def test_render_is_faststart(sample: Path) -> None:
-    boxes = top_level_boxes(sample)
-    assert boxes.index("moov") < boxes.index("mdat")
-
-
-def test_render_moves(sample: Path) -> None:
-    frames = decoded(sample)
-    change = np.abs(frames[0].astype(int) - frames[48].astype(int)).mean()
-    assert change > 1.0  # an animation, not a still
-
-
-def test_render_is_soft_not_bars_or_noise(sample: Path) -> None:
-    frame = decoded(sample)[30].astype(int)
-    # Neighbouring pixels differ by about one level on average: smooth gradients and glows.
-    assert np.abs(np.diff(frame, axis=1)).mean() < 3
-    assert np.abs(np.diff(frame, axis=0)).mean() < 3
-    # ...yet the picture is not one flat colour.
-    assert frame.reshape(-1, 3).std(axis=0).max() > 10
-
-
-def test_same_inputs_give_identical_frames(tmp_path: Path) -> None:
-    first = render(tmp_path / "a.mp4")
-    second = render(tmp_path / "b.mp4")
-    assert frames_digest(first) == frames_digest(second)
-
-
-def test_raw_frames_are_deterministic() -> None:
-    def digest() -> str:
-        h = hashlib.sha256()
-        for frame in dream_frames(
-            duration=1, width=96, height=64, seed=9, emotions=["love"], keywords=["rose"]
-        ):
-            h.update(frame.tobytes())
-        return h.hexdigest()
-
-    assert digest() == digest()
-
-
-def test_a_different_seed_gives_different_frames(tmp_path: Path) -> None:
-    assert frames_digest(render(tmp_path / "a.mp4", seed=1)) != frames_digest(
-        render(tmp_path / "b.mp4", seed=2)
-    )
-
-
-def test_keywords_change_the_layout_but_not_their_order(tmp_path: Path) -> None:
-    base = frames_digest(render(tmp_path / "a.mp4", keywords=("lake", "moon")))
-    swapped = frames_digest(render(tmp_path / "b.mp4", keywords=("Moon", "lake ")))
-    other = frames_digest(render(tmp_path / "c.mp4", keywords=("train", "station")))
-    assert base == swapped
-    assert base != other
-
-
-def test_emotions_change_the_colours(tmp_path: Path) -> None:
-    joy = mean_colour(render(tmp_path / "joy.mp4", emotions=("joy",)))
-    sad = mean_colour(render(tmp_path / "sad.mp4", emotions=("sadness",)))
-    anger = mean_colour(render(tmp_path / "anger.mp4", emotions=("anger",)))
-    assert np.linalg.norm(joy - sad) > 25
-    assert np.linalg.norm(anger - sad) > 25
-    red, _, blue = anger
-    assert red > blue + 40  # anger is warm
-    red, _, blue = sad
-    assert blue > red + 20  # sadness is blue
-
-
-def test_emotion_words_are_matched_loosely(tmp_path: Path) -> None:
-    happy = frames_digest(render(tmp_path / "a.mp4", emotions=("Happy",)))
-    joyful = frames_digest(render(tmp_path / "b.mp4", emotions=("joyful",)))
-    assert happy == joyful
-
-
-def test_unknown_emotions_fall_back_to_twilight(tmp_path: Path) -> None:
-    unknown = frames_digest(render(tmp_path / "a.mp4", emotions=("zzxq",)))
-    nothing = frames_digest(render(tmp_path / "b.mp4", emotions=()))
-    assert unknown == nothing
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [
-        {"duration": 0},
-        {"duration": 2.5},
-        {"width": 161},
-        {"height": 0},
-    ],
-)
-def test_render_rejects_bad_arguments_without_writing(tmp_path: Path, bad: dict) -> None:
-    path = tmp_path / "bad.mp4"
-    with pytest.raises(ValueError):
-        render(path, **bad)
-    assert not path.exists()
 
 
 # --- DemoProvider --------------------------------------------------------------------------
@@ -367,3 +163,94 @@ def test_a_failed_render_leaves_no_file_behind(
 
 def test_provider_has_the_contract_name() -> None:
     assert DemoProvider.name == "demo"
+    assert DemoProvider.name is VideoSource.DEMO
+    assert issubclass(DemoProvider, VideoProvider)
+
+
+# --- policy --------------------------------------------------------------------------------
+
+
+def test_output_is_ready_at_once(provider: DemoProvider) -> None:
+    assert provider.poll_delay() == 0
+    task_id = provider.submit(request(), idempotency_key="now").task_id
+    # No wait needed: the very next status call has the file.
+    assert provider.status(task_id).state is TaskState.SUCCEEDED
+
+
+def test_tasks_are_local(provider: DemoProvider) -> None:
+    assert DemoProvider.remote is False
+    assert provider.remote is False
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ProviderError("internal_error", "could not write demo video", retryable=True),
+        ProviderError("provider_unavailable", "connection failed", retryable=True),
+        ProviderError("invalid_input", "bad ratio"),
+    ],
+)
+def test_nobody_takes_over_from_the_demo(provider: DemoProvider, error: ProviderError) -> None:
+    assert provider.fallback_for(error) is None
+
+
+def test_cleanup_frees_the_render_and_leaves_other_tasks(provider: DemoProvider) -> None:
+    kept = provider.submit(request(), idempotency_key="kept").task_id
+    freed = provider.submit(request(), idempotency_key="freed").task_id
+    provider.cleanup(freed)
+    assert sorted(p.name for p in provider.workdir.iterdir()) == [f"{kept}.mp4"]
+    provider.cleanup("demo-never-rendered")  # an unknown task is no error
+    provider.cleanup("../escape")
+
+
+def test_the_seed_defaults_to_the_prompts_seed(tmp_path: Path) -> None:
+    implicit = DemoProvider(workdir=tmp_path / "a", max_width=128)
+    explicit = DemoProvider(workdir=tmp_path / "b", max_width=128)
+    prompt = "a dream of trains"
+    a = implicit.status(implicit.submit(request(prompt=prompt), idempotency_key="k").task_id)
+    seeded = request(prompt="other words", seed=prompt_seed(prompt))
+    b = explicit.status(explicit.submit(seeded, idempotency_key="k").task_id)
+    assert a.output_file and b.output_file
+    picks = (0, 30)
+    assert frames_digest(a.output_file, picks) == frames_digest(b.output_file, picks)
+
+
+def test_the_abstract_contract_cannot_be_instantiated() -> None:
+    with pytest.raises(TypeError):
+        VideoProvider()  # type: ignore[abstract]
+
+    class NoPolicy(VideoProvider):
+        name = VideoSource.DEMO
+
+        def submit(self, request, *, idempotency_key):
+            raise NotImplementedError
+
+        def status(self, task_id):
+            raise NotImplementedError
+
+        def cancel(self, task_id):
+            raise NotImplementedError
+
+    # poll_delay has no default: every provider must say how long to wait.
+    with pytest.raises(TypeError, match="poll_delay"):
+        NoPolicy()  # type: ignore[abstract]
+
+
+# --- get_provider --------------------------------------------------------------------------
+
+
+def test_get_provider_builds_the_demo_from_settings(settings, tmp_path: Path) -> None:
+    settings.VIDEO_DEMO_WORKDIR = tmp_path / "one"
+    settings.VIDEO_DEMO_MAX_WIDTH = 128
+    first = get_provider("demo")
+    assert isinstance(first, DemoProvider)
+    assert (first.workdir, first.max_width) == (tmp_path / "one", 128)
+    assert get_provider(VideoSource.DEMO) is first  # built once per settings
+    settings.VIDEO_DEMO_WORKDIR = tmp_path / "two"
+    assert get_provider("demo").workdir == tmp_path / "two"
+
+
+def test_get_provider_refuses_unknown_names() -> None:
+    for name in ("upload", "url", "nope"):
+        with pytest.raises(ValueError):
+            get_provider(name)

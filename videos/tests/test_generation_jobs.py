@@ -346,7 +346,7 @@ def test_a_lost_task_is_recovered(auth_client, committed, run_jobs):
 
     from django.tasks import task_backends
 
-    from videos.services import video_jobs_recover
+    from videos.jobs.control import video_jobs_recover
 
     body = _create_dream(auth_client, committed)
     task_backends["default"].clear()  # the worker died with the task

@@ -103,11 +103,67 @@ def test_write_mp4_rejects_no_frames(tmp_path: Path) -> None:
     assert not path.exists()
 
 
+def noise_clip(path: Path, *, fmt: str = "mp4", codec: str = "libx264", **options: str) -> Path:
+    """A 2 s, 64x64 noise clip muxed by PyAV itself (for MP4: ``moov`` after ``mdat``)."""
+    rng = np.random.default_rng(7)
+    with av.open(str(path), "w", format=fmt, options=options) as container:
+        stream = container.add_stream(codec, rate=FPS)
+        stream.width = stream.height = 64
+        stream.pix_fmt = "yuv420p"
+        for index in range(2 * FPS):
+            pixels = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.fixture(scope="module")
+def moov_last(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An MP4 laid out the other way from ``clip``: ``mdat`` first, ``moov`` at the end."""
+    return noise_clip(tmp_path_factory.mktemp("media") / "moov-last.mp4")
+
+
+@pytest.fixture(scope="module")
+def webm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2 s VP9 WebM."""
+    return noise_clip(
+        tmp_path_factory.mktemp("media") / "clip.webm", fmt="webm", codec="libvpx-vp9"
+    )
+
+
+def write_part(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
 def test_probe_describes_a_real_video(clip: Path) -> None:
     probe = probe_video(clip)
     assert isinstance(probe, VideoProbe)
     assert (probe.width, probe.height, probe.codec) == (160, 120, "h264")
     assert probe.duration == pytest.approx(2.0, abs=1 / FPS)
+    assert probe.container == "mov"
+
+
+def test_probe_reads_an_mp4_with_moov_at_the_end(moov_last: Path) -> None:
+    probe = probe_video(moov_last)
+    assert (probe.width, probe.height, probe.container) == (64, 64, "mov")
+    assert probe.duration == pytest.approx(2.0, abs=1 / FPS)
+
+
+def test_probe_reads_a_webm(webm: Path) -> None:
+    probe = probe_video(webm)
+    assert (probe.width, probe.height, probe.codec, probe.container) == (64, 64, "vp9", "matroska")
+    assert probe.duration == pytest.approx(2.0, abs=2 / FPS)
+
+
+def test_the_container_comes_from_the_bytes_not_the_name(
+    clip: Path, webm: Path, tmp_path: Path
+) -> None:
+    assert probe_video(write_part(tmp_path / "a.webm", clip.read_bytes())).container == "mov"
+    assert probe_video(write_part(tmp_path / "b.mp4", webm.read_bytes())).container == "matroska"
+    assert probe_video(write_part(tmp_path / "c.part", clip.read_bytes())).container == "mov"
 
 
 def test_probe_rejects_an_html_error_page(tmp_path: Path) -> None:
@@ -130,6 +186,28 @@ def test_probe_rejects_the_first_half_of_a_real_mp4(clip: Path, tmp_path: Path) 
     half.write_bytes(data[: len(data) // 2])
     with pytest.raises(NotAVideoError):
         probe_video(half)
+
+
+def test_probe_rejects_the_first_half_of_an_mp4_with_moov_at_the_end(
+    moov_last: Path, tmp_path: Path
+) -> None:
+    data = moov_last.read_bytes()
+    with pytest.raises(NotAVideoError):
+        probe_video(write_part(tmp_path / "half.mp4", data[: len(data) // 2]))
+
+
+def test_probe_rejects_an_mp4_missing_its_last_bytes(clip: Path, tmp_path: Path) -> None:
+    # Opens and decodes its first frames fine: only the missing tail gives it away.
+    with pytest.raises(NotAVideoError):
+        probe_video(write_part(tmp_path / "short.mp4", clip.read_bytes()[:-200]))
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.5, 0.7])
+def test_probe_rejects_a_webm_cut_short(webm: Path, tmp_path: Path, keep: float) -> None:
+    # WebM has no box sizes to check: the tail check alone catches it.
+    data = webm.read_bytes()
+    with pytest.raises(NotAVideoError, match="declared end"):
+        probe_video(write_part(tmp_path / "cut.webm", data[: int(len(data) * keep)]))
 
 
 def test_probe_rejects_an_mp4_cut_right_after_its_header(clip: Path, tmp_path: Path) -> None:
@@ -169,6 +247,26 @@ def test_probe_rejects_a_still_image(tmp_path: Path) -> None:
     Image.new("RGB", (64, 48), (200, 100, 50)).save(path)
     with pytest.raises(NotAVideoError):
         probe_video(path)
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nhttp://127.0.0.1:9/s.ts\n#EXT-X-ENDLIST\n",
+        "ffconcat version 1.0\nfile 'real.mp4'\n",
+    ],
+    ids=["hls", "concat"],
+)
+def test_playlists_are_refused(listing: str, clip: Path, tmp_path: Path) -> None:
+    # Auto-detected, FFmpeg follows a playlist to other files or URLs (this concat list
+    # decodes as the real video next to it); forced from magic bytes, it never does.
+    write_part(tmp_path / "real.mp4", clip.read_bytes())
+    playlist = tmp_path / "video.mp4"
+    playlist.write_text(listing)
+    with pytest.raises(NotAVideoError, match="not an MP4/MOV or WebM/Matroska"):
+        probe_video(playlist)
+    with pytest.raises(NotAVideoError):
+        make_thumbnail(playlist)
 
 
 def test_probe_of_a_missing_file_raises_file_not_found(tmp_path: Path) -> None:
@@ -214,6 +312,10 @@ def test_thumbnail_rejects_html(tmp_path: Path) -> None:
     page.write_text("<html><body>Not found</body></html>")
     with pytest.raises(NotAVideoError):
         make_thumbnail(page)
+
+
+def test_thumbnail_of_a_webm(webm: Path) -> None:
+    assert open_jpeg(make_thumbnail(webm)).size == (64, 64)
 
 
 def test_thumbnail_rejects_a_truncated_mp4(clip: Path, tmp_path: Path) -> None:

@@ -13,12 +13,14 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from videos import errors
-from videos.providers.base import GenerationRequest, ProviderError, TaskState
+from videos.providers import default_provider_name, get_provider
+from videos.providers.base import GenerationRequest, ProviderError, TaskState, VideoProvider
 from videos.providers.runway import (
     RunwayProvider,
     error_code_for_failure,
     parse_retry_after,
 )
+from videos.sources import VideoSource
 
 SECRET = "key_0123456789abcdef-test-secret"
 TASK_ID = "17f20503-6c24-4c16-946b-35dbbce2af2f"
@@ -554,6 +556,132 @@ def test_bad_secrets_are_refused_without_echoing_them(bad_secret: str) -> None:
 
 def test_name_is_runway() -> None:
     assert RunwayProvider.name == "runway"
+    assert RunwayProvider.name is VideoSource.RUNWAY
+    assert issubclass(RunwayProvider, VideoProvider)
+
+
+# -- policy -----------------------------------------------------------------------------
+
+
+def refused_submit(**options: object) -> ProviderError:
+    """The error a real submit raises when nothing listens at RunwayML's address."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        p = RunwayProvider(api_secret=SECRET, base_url=f"http://127.0.0.1:{port}", **options)
+        try:
+            with pytest.raises(ProviderError) as info:
+                p.submit(make_request(), idempotency_key="k")
+        finally:
+            p.close()
+    return info.value
+
+
+def test_tasks_are_remote(provider: RunwayProvider) -> None:
+    assert RunwayProvider.remote is True
+    assert provider.remote is True
+
+
+@pytest.mark.parametrize(
+    ("options", "delay"),
+    [
+        ({}, 5.0),
+        ({"poll_seconds": 12}, 12.0),
+        ({"poll_seconds": 1}, 5.0),
+        ({"poll_seconds": 0}, 5.0),
+    ],
+)
+def test_poll_delay_is_never_under_five_seconds(options: dict, delay: float) -> None:
+    p = RunwayProvider(api_secret=SECRET, **options)
+    try:
+        assert p.poll_delay() == delay
+    finally:
+        p.close()
+
+
+def test_unreachable_runway_hands_over_to_the_demo_when_allowed() -> None:
+    error = refused_submit(fallback_to_demo=True)
+    assert (error.code, error.status_code) == (errors.PROVIDER_UNAVAILABLE, None)
+    p = RunwayProvider(api_secret=SECRET, fallback_to_demo=True)
+    assert p.fallback_for(error) is VideoSource.DEMO
+    timed_out = ProviderError(errors.PROVIDER_UNAVAILABLE, "timed out", retryable=True)
+    assert p.fallback_for(timed_out) is VideoSource.DEMO
+    p.close()
+
+
+def test_unreachable_runway_keeps_the_job_by_default() -> None:
+    error = refused_submit()
+    p = RunwayProvider(api_secret=SECRET)
+    assert p.fallback_for(error) is None
+    p.close()
+
+
+@pytest.mark.parametrize("status", [503, 502, 429, 401, 400, 418])
+def test_an_http_answer_never_hands_over(status: int, httpserver: HTTPServer) -> None:
+    # RunwayML is there, even if unwell: the job waits for it instead of changing provider.
+    httpserver.expect_oneshot_request("/v1/text_to_video").respond_with_data("", status=status)
+    p = RunwayProvider(api_secret=SECRET, base_url=httpserver.url_for(""), fallback_to_demo=True)
+    try:
+        with pytest.raises(ProviderError) as info:
+            p.submit(make_request(), idempotency_key="k")
+        assert info.value.status_code == status
+        assert p.fallback_for(info.value) is None
+    finally:
+        p.close()
+
+
+def test_cleanup_has_nothing_to_free(httpserver: HTTPServer, provider: RunwayProvider) -> None:
+    # RunwayML's output expires on its own; deleting the task is cancel's business.
+    provider.cleanup(TASK_ID)
+    assert httpserver.log == []
+
+
+# -- choosing and building providers from settings ---------------------------------------
+
+
+def test_get_provider_builds_runway_from_settings(settings) -> None:
+    settings.RUNWAYML_API_SECRET = SECRET
+    settings.RUNWAYML_BASE_URL = "http://127.0.0.1:9"
+    settings.RUNWAYML_MODEL = "gen4.6"
+    settings.VIDEO_POLL_SECONDS = 12
+    settings.VIDEO_FALLBACK_TO_DEMO = True
+    unreachable = ProviderError(errors.PROVIDER_UNAVAILABLE, "connection failed", retryable=True)
+
+    built = get_provider("runway")
+    assert isinstance(built, RunwayProvider)
+    assert (built.base_url, built.model) == ("http://127.0.0.1:9", "gen4.6")
+    assert built.poll_delay() == 12
+    assert built.fallback_for(unreachable) is VideoSource.DEMO
+    assert get_provider(VideoSource.RUNWAY) is built  # built once per settings
+
+    settings.VIDEO_POLL_SECONDS = 1
+    settings.VIDEO_FALLBACK_TO_DEMO = False
+    rebuilt = get_provider("runway")
+    assert rebuilt is not built
+    assert rebuilt.poll_delay() == 5
+    assert rebuilt.fallback_for(unreachable) is None
+
+
+@pytest.mark.parametrize(
+    ("choice", "secret", "expected"),
+    [
+        ("auto", SECRET, VideoSource.RUNWAY),
+        ("auto", "", VideoSource.DEMO),
+        ("runway", "", VideoSource.RUNWAY),
+        ("demo", SECRET, VideoSource.DEMO),
+    ],
+)
+def test_default_provider_name(settings, choice: str, secret: str, expected: VideoSource) -> None:
+    settings.VIDEO_PROVIDER = choice
+    settings.RUNWAYML_API_SECRET = secret
+    assert default_provider_name() is expected
+
+
+@pytest.mark.parametrize("choice", ["upload", "url", "runwayml", ""])
+def test_default_provider_name_refuses_other_choices(settings, choice: str) -> None:
+    settings.VIDEO_PROVIDER = choice
+    with pytest.raises(ValueError, match="VIDEO_PROVIDER"):
+        default_provider_name()
 
 
 # -- pure helpers -----------------------------------------------------------------------

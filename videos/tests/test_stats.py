@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from videos.models import JobKind, JobStatus, Provider, VideoJob
+from videos.models import JobKind, JobStatus, VideoJob
+from videos.sources import VideoSource
 from videos.stats import PercentileCont, video_job_stats
 
 pytestmark = pytest.mark.django_db
@@ -41,16 +42,21 @@ def seed(now: datetime) -> None:
     """Yesterday: demo jobs. Today: RunwayML jobs. Plus jobs outside the window."""
     yesterday = now - timedelta(days=1)
     for seconds in (30, 10, 50, 20, 40):  # out of order on purpose
-        job(provider=Provider.DEMO, status=JobStatus.SUCCEEDED, created=yesterday, seconds=seconds)
-    job(provider=Provider.DEMO, status=JobStatus.CANCELLED, created=yesterday, seconds=3)
-    job(provider=Provider.DEMO, status=JobStatus.QUEUED, created=now - timedelta(minutes=1))
+        job(
+            provider=VideoSource.DEMO,
+            status=JobStatus.SUCCEEDED,
+            created=yesterday,
+            seconds=seconds,
+        )
+    job(provider=VideoSource.DEMO, status=JobStatus.CANCELLED, created=yesterday, seconds=3)
+    job(provider=VideoSource.DEMO, status=JobStatus.QUEUED, created=now - timedelta(minutes=1))
 
     today = now - timedelta(hours=1)
-    job(provider=Provider.RUNWAY, status=JobStatus.SUCCEEDED, created=today, seconds=120)
-    job(provider=Provider.RUNWAY, status=JobStatus.SUCCEEDED, created=today, seconds=60)
+    job(provider=VideoSource.RUNWAY, status=JobStatus.SUCCEEDED, created=today, seconds=120)
+    job(provider=VideoSource.RUNWAY, status=JobStatus.SUCCEEDED, created=today, seconds=60)
     for code in ("provider_failed", "provider_failed", "timed_out"):
         job(
-            provider=Provider.RUNWAY,
+            provider=VideoSource.RUNWAY,
             status=JobStatus.FAILED,
             created=today,
             seconds=5,
@@ -59,13 +65,13 @@ def seed(now: datetime) -> None:
 
     # Outside the window: 30 days before today's first second, and after "now"
     job(
-        provider=Provider.DEMO,
+        provider=VideoSource.DEMO,
         status=JobStatus.SUCCEEDED,
         created=now - timedelta(days=40),
         seconds=1,
     )
     job(
-        provider=Provider.URL,
+        provider=VideoSource.URL,
         status=JobStatus.FAILED,
         created=now + timedelta(minutes=5),
         seconds=1,
@@ -166,7 +172,7 @@ def test_an_empty_window_has_no_rates():
 
 def test_a_single_success_is_its_own_percentiles():
     job(
-        provider=Provider.DEMO,
+        provider=VideoSource.DEMO,
         status=JobStatus.SUCCEEDED,
         created=NOW - timedelta(hours=1),
         seconds=7.5,

@@ -12,11 +12,11 @@ import av
 import pytest
 from django.conf import settings as django_settings
 
-from dreamjourney.testing import database_url_for_tests, wait_for
-from dreams.owners import Owner
-from dreams.services import dream_create
+from common.owners import Owner
+from dreams.services import dream_create, dream_video_generate
+from tests.support.processes import database_url_for_tests, wait_for
+from videos.jobs.submission import video_job_submit_generation
 from videos.models import VideoJob
-from videos.services import video_job_submit_generation
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
@@ -31,7 +31,7 @@ def test_worker_process_runs_a_generation_end_to_end(start_worker, user, setting
         title="The glass forest",
         content="Trees of glass chimed while I floated, calm and curious.",
     )
-    job = video_job_submit_generation(owner=owner, dream=dream, prompt="glass forest", duration=3)
+    job = dream_video_generate(owner=owner, dream=dream, prompt="glass forest", duration=3)
 
     finished = wait_for(
         lambda: VideoJob.objects.filter(pk=job.pk, status__in=["succeeded", "failed"]).first()

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from dreams.emergency import UNREPLAYABLE, emergency_records, emergency_replay, journal_path
+from dreams.storage.journal import UNREPLAYABLE, emergency_records, journal_path
+from dreams.storage.replay import emergency_replay
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from videos.services import video_jobs_recover
+from videos.jobs.control import video_jobs_recover
 
 
 class Command(BaseCommand):

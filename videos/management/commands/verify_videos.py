@@ -10,9 +10,9 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from videos.assets import ingest_policy
 from videos.ingest import IngestError, download_video
 from videos.models import VideoAsset
-from videos.services import ingest_policy
 
 
 def _stored_sha256(asset: VideoAsset) -> str | None:

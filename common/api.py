@@ -1,17 +1,20 @@
-"""Project-wide API plumbing: error bodies, demo-mode CSRF, the base view."""
+"""API plumbing every app shares: error bodies, demo-mode CSRF, the owner-aware base view."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError
+from django.http import HttpRequest
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.authentication import CSRFCheck
-from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from videos.services import JobLimitExceeded
+from common.exceptions import LimitExceeded
+from common.owners import Owner
 
 
 class DatabaseUnavailable(exceptions.APIException):
@@ -20,10 +23,10 @@ class DatabaseUnavailable(exceptions.APIException):
     default_code = "database_unavailable"
 
 
-class TooManyJobs(exceptions.APIException):
+class TooManyInFlight(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = "Too many videos in progress."
-    default_code = "too_many_jobs"
+    default_code = "too_many_in_flight"
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -31,8 +34,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
-    elif isinstance(exc, JobLimitExceeded):
-        exc = TooManyJobs(detail=str(exc))
+    elif isinstance(exc, LimitExceeded):
+        exc = TooManyInFlight(detail=str(exc))
     elif isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
         exc = DatabaseUnavailable()
     response = drf_exception_handler(exc, context)
@@ -60,11 +63,39 @@ def enforce_demo_csrf(request) -> None:
         raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
 
 
-class SafeJSONParser(JSONParser):
-    """JSON that nests too deeply is a 400 like any other malformed body, not a 500."""
+class OwnerMixin:
+    """Who is calling: an account, or a demo-mode session (created on the first write).
 
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
+    Mixed into every API view that acts for an owner; it also enforces CSRF on demo writes.
+    """
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        enforce_demo_csrf(request)
+
+    def owner(self, request: Request, *, create: bool = False) -> Owner | None:
+        return Owner.from_request(request, create_session=create)
+
+
+def validated(serializer_class, request: Request, *, partial: bool = False, **context) -> dict:
+    """The request body validated by ``serializer_class``; raises DRF's 400 otherwise."""
+    serializer = serializer_class(data=request.data, partial=partial, context=context)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def parse_bool(value: str | None) -> bool | None:
+    """A query-string flag: ``None`` when absent or empty."""
+    if value is None or value == "":
+        return None
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def absolute_url(request: HttpRequest | None, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+CURSOR_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="Opaque position from `next` or `previous`"),
+    OpenApiParameter("page_size", int, description="1-100, default 20"),
+]

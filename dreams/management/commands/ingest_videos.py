@@ -8,9 +8,10 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 
 from dreams.models import DemoDream, Dream
-from dreams.owners import Owner
+from dreams.ownership import dream_owner
+from dreams.services import dream_video_store
+from videos.jobs.machine import video_job_advance
 from videos.models import JobStatus
-from videos.services import video_ingest_submit, video_job_advance
 
 
 def _outside_our_storage(model):
@@ -30,13 +31,8 @@ class Command(BaseCommand):
         outcomes: Counter[str] = Counter()
         total = len(pending)
         for index, dream in enumerate(pending, start=1):
-            owner = (
-                Owner(session_key=dream.session_key)
-                if isinstance(dream, DemoDream)
-                else Owner(user=dream.owner)
-            )
-            job = video_ingest_submit(
-                owner=owner,
+            job = dream_video_store(
+                owner=dream_owner(dream),
                 dream=dream,
                 source_url=dream.video_url,
                 enqueue=False,
@@ -47,7 +43,6 @@ class Command(BaseCommand):
                 job = video_job_advance(job_id=str(job.pk))
                 if job is None or job.is_finished:
                     break
-                job.refresh_from_db()
             outcome = job.status if job.status != JobStatus.FAILED else f"failed:{job.error_code}"
             outcomes[outcome] += 1
             self._progress(index, total, dream.title)

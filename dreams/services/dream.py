@@ -1,7 +1,9 @@
-"""Writes of dreams. Every change to a dream goes through one of these functions."""
+"""Creating, editing, deleting and moving dreams."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,18 +11,20 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from common.owners import Owner
 from dreams.analysis import analyse_dream
-from dreams.models import (
-    DEFAULT_VIDEO_SECONDS,
-    AbstractDream,
-    DemoDream,
-    Dream,
-    ModerationStatus,
-)
-from dreams.owners import Owner
+from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus
+from dreams.ownership import dream_model_for, dreams_of, job_subject
+from dreams.services.video import dream_video_generate, dream_video_path, dream_video_store
+from videos.catalog import DEFAULT_DURATION_SECONDS, DEFAULT_RATIO
+from videos.jobs.control import video_jobs_cancel_for
+from videos.models import VideoJob
+from videos.prompts import build_video_prompt
 
 # Edits to these fields put an approved public dream back in the moderation queue.
 _MODERATED_FIELDS = frozenset({"title", "content", "video_url", "video_asset"})
+# Fields a dream's validation leaves out: set by us, not by the owner.
+_NOT_CLEANED = ["owner", "video_asset", "moderated_by"]
 
 
 def initial_moderation_status(*, is_public: bool) -> str:
@@ -40,18 +44,17 @@ def dream_create(
     video_url: str = "",
     thumbnail_url: str = "",
     video_prompt: str = "",
-    video_duration: int = DEFAULT_VIDEO_SECONDS,
+    video_duration: int = DEFAULT_DURATION_SECONDS,
 ) -> AbstractDream:
     """Create a dream for ``owner`` in its table (``dreams`` or ``demo_dreams``).
 
     Without an ``analysis`` from the client, one is computed locally. A given
     ``video_url`` is copied into our storage by an ingest job started on commit.
+    Raises ``JobLimitExceeded`` (and saves nothing) when that job is over the cap.
     """
-    from videos.services import video_ingest_submit
-
     now = timezone.now()
-    dream = owner.dream_model(
-        **owner.dream_filter(),
+    dream = dream_model_for(owner)(
+        **dreams_of(owner),
         title=title,
         content=content,
         analysis=analysis if analysis else analyse_dream(title=title, content=content),
@@ -63,10 +66,10 @@ def dream_create(
         created_at=now,
         updated_at=now,
     )
-    dream.full_clean(exclude=["owner", "video_asset", "moderated_by"])
+    dream.full_clean(exclude=_NOT_CLEANED)
     dream.save(force_insert=True)
     if video_url:
-        video_ingest_submit(
+        dream_video_store(
             owner=owner,
             dream=dream,
             source_url=video_url,
@@ -74,7 +77,6 @@ def dream_create(
             video_prompt=video_prompt,
             video_duration=video_duration,
         )
-        dream.refresh_from_db()
     return dream
 
 
@@ -87,19 +89,16 @@ def dream_create_with_video(
     generate_video: bool = True,
     analysis: dict[str, Any] | None = None,
     video_prompt: str = "",
-    video_duration: int = DEFAULT_VIDEO_SECONDS,
-    ratio: str = "1280:720",
+    video_duration: int = DEFAULT_DURATION_SECONDS,
+    ratio: str = DEFAULT_RATIO,
     seed: int | None = None,
     is_public: bool = False,
-):
+) -> tuple[AbstractDream, VideoJob | None]:
     """Create a dream and (unless ``generate_video`` is false) queue its video, atomically.
 
     The prompt is built from the dream when none is given. Raises
     ``JobLimitExceeded`` (and saves nothing) when the owner has too many jobs in flight.
     """
-    from videos.prompts import build_video_prompt
-    from videos.services import video_job_submit_generation
-
     analysis = analysis or analyse_dream(title=title, content=content)
     prompt = video_prompt or build_video_prompt(title=title, content=content, analysis=analysis)
     dream = dream_create(
@@ -113,25 +112,65 @@ def dream_create_with_video(
     )
     job = None
     if generate_video:
-        job = video_job_submit_generation(
+        job = dream_video_generate(
             owner=owner, dream=dream, prompt=prompt, duration=video_duration, ratio=ratio, seed=seed
         )
-    dream.refresh_from_db()
     return dream, job
 
 
 @transaction.atomic
+def dream_create_replayed(
+    *, owner: Owner, dream_id: uuid.UUID | str, created_at: datetime, data: dict[str, Any]
+) -> AbstractDream:
+    """Create a dream written while the database was down, with its own id and timestamps.
+
+    ``data`` is what ``dream_store`` journaled. The owner's in-flight cap does not
+    apply to its video (the request was accepted when it was made). Raises
+    ``ValidationError`` when the data no longer validates.
+    """
+    data = dict(data)
+    generate = data.pop("generate_video", False)
+    ratio, seed = data.pop("ratio", DEFAULT_RATIO), data.pop("seed", None)
+    video_url = data.pop("video_url", "")
+    if generate and not data.get("video_prompt"):
+        data["video_prompt"] = build_video_prompt(
+            title=data["title"], content=data["content"], analysis=data.get("analysis")
+        )
+    dream = dream_model_for(owner)(
+        id=dream_id,
+        **dreams_of(owner),
+        **data,
+        moderation_status=initial_moderation_status(is_public=data.get("is_public", False)),
+        created_at=created_at,
+        updated_at=created_at,
+    )
+    dream.full_clean(exclude=[*_NOT_CLEANED, "id"])
+    dream.save(force_insert=True)
+    if video_url:
+        dream_video_store(owner=owner, dream=dream, source_url=video_url, enforce_limit=False)
+    elif generate:
+        dream_video_generate(
+            owner=owner,
+            dream=dream,
+            prompt=dream.video_prompt,
+            duration=dream.video_duration,
+            ratio=ratio,
+            seed=seed,
+            enforce_limit=False,
+        )
+    return dream
+
+
+@transaction.atomic
 def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) -> AbstractDream:
-    """Apply validated ``data`` to the owner's ``dream``.
+    """Apply validated ``data`` to the owner's ``dream``; returns it as now stored.
 
     A new ``video_url`` is ingested into our storage. Changing the text or the
     video of an approved public dream sends it back to moderation.
     """
-    from videos.services import dream_video_path, video_ingest_submit
-
     data = dict(data)
     new_video_url = data.pop("video_url", None)
-    if new_video_url and urlsplit(new_video_url).path == dream_video_path(dream):
+    if new_video_url and urlsplit(new_video_url).path == dream_video_path(dream.pk):
         new_video_url = None  # the representation sent back as it was: our own copy
     thumbnail_url = data.get("thumbnail_url", dream.thumbnail_url)
     changed = {name for name, value in data.items() if getattr(dream, name) != value}
@@ -160,7 +199,7 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
     dream.updated_at = timezone.now()
     dream.save(update_fields=[*sorted(changed), "updated_at"])
     if wants_new_video:
-        video_ingest_submit(
+        dream_video_store(
             owner=owner,
             dream=dream,
             source_url=new_video_url,
@@ -174,9 +213,7 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
 @transaction.atomic
 def dream_delete(*, dream: AbstractDream) -> None:
     """Delete a dream; its running jobs are cancelled first (stored bytes stay, deduplicated)."""
-    from videos.services import video_job_cancel_all_for_dream
-
-    video_job_cancel_all_for_dream(dream=dream)
+    video_jobs_cancel_for(subject=job_subject(dream))
     dream.delete()
 
 
@@ -186,8 +223,6 @@ def demo_dreams_claim(*, session_key: str, user) -> int:
 
     Ids, timestamps and videos are kept. Returns how many dreams moved.
     """
-    from videos.models import VideoJob
-
     demos = list(DemoDream.objects.select_for_update().filter(session_key=session_key))
     if not demos:
         return 0

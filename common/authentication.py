@@ -12,7 +12,11 @@ import hashlib
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.http import HttpRequest
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from common.owners import Owner
 
 _REMEMBER_SECONDS = 6 * 60 * 60
 
@@ -48,3 +52,18 @@ class ResilientModelBackend(ModelBackend):
         if user is not None:
             cache.set(cache_key, user, _REMEMBER_SECONDS)
         return user
+
+
+def request_owner(request: HttpRequest) -> Owner | None:
+    """The caller of a plain Django view as the API sees them.
+
+    ``<video>`` elements send cookies, single-page apps may send a token; a bad token
+    is nobody (so private objects answer 404, as in the API).
+    """
+    try:
+        authenticated = ResilientTokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    if authenticated is not None:
+        return Owner(user=authenticated[0])
+    return Owner.from_request(request)

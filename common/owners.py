@@ -1,12 +1,10 @@
-"""Who owns a dream or a job: an account, or an anonymous browser session (demo mode)."""
+"""Who owns a row: an account, or an anonymous browser session (demo mode)."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from dreams.models import AbstractDream, DemoDream, Dream
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -28,6 +26,8 @@ def demo_key(request: HttpRequest, *, create: bool = False) -> str:
 
 @dataclass(frozen=True)
 class Owner:
+    """An account (``user``) or a demo-mode session (``session_key``), never neither."""
+
     user: AbstractBaseUser | None = None
     session_key: str = ""
 
@@ -50,21 +50,21 @@ class Owner:
         key = demo_key(request, create=create_session)
         return cls(session_key=key) if key else None
 
+    @classmethod
+    def of(cls, row: Any, *, user_field: str = "user") -> Owner:
+        """The owner of a row that has a ``<user_field>`` foreign key or a ``session_key``."""
+        if getattr(row, f"{user_field}_id", None) is not None:
+            return cls(user=getattr(row, user_field))
+        return cls(session_key=row.session_key)
+
     @property
     def is_demo(self) -> bool:
         return self.user is None
 
     @property
-    def dream_model(self) -> type[AbstractDream]:
-        return DemoDream if self.is_demo else Dream
+    def user_id(self) -> int | None:
+        return None if self.user is None else self.user.pk
 
-    def dream_filter(self) -> dict:
-        return {"session_key": self.session_key} if self.is_demo else {"owner": self.user}
-
-    def job_filter(self) -> dict:
-        return {"session_key": self.session_key} if self.is_demo else {"user": self.user}
-
-    def owns_dream(self, dream: AbstractDream) -> bool:
-        if isinstance(dream, DemoDream):
-            return self.is_demo and dream.session_key == self.session_key
-        return not self.is_demo and dream.owner_id == self.user.pk
+    def as_filter(self, *, user_field: str = "user") -> dict[str, Any]:
+        """Lookup kwargs selecting this owner's rows (``user_field`` names the account column)."""
+        return {"session_key": self.session_key} if self.is_demo else {user_field: self.user}

@@ -1,10 +1,11 @@
-"""The emergency tier: a durable local journal for dreams written while the database is down.
+"""The emergency journal: a durable local file for dreams written while the database is down.
 
 When the main database cannot be reached, a dream (and its video request) is
 appended to a separate SQLite file on local disk (WAL, ``synchronous=FULL``:
 fsynced before we answer 202). Reads of the owner's dreams include waiting
-records. As soon as the database answers again the records are replayed into
-their tables with their original ids and timestamps, exactly once:
+records (``dreams.storage.records``). As soon as the database answers again the
+records are replayed into their tables (``dreams.storage.replay``) with their
+original ids and timestamps, exactly once:
 
 * a record is *claimed* in the journal by one process at a time (compare-and-set
   on its state; a claim older than ``_CLAIM_TIMEOUT`` is taken over, since its
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import threading
 import uuid
@@ -31,8 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -76,7 +75,8 @@ def journal_path() -> Path:
 
 
 @contextmanager
-def _journal() -> Iterator[sqlite3.Connection]:
+def journal_connection() -> Iterator[sqlite3.Connection]:
+    """An open connection to the journal (file and schema created on first use)."""
     path = journal_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -112,14 +112,13 @@ def emergency_append(
     """Durably journal one dream (and its video request); returns the record as stored."""
     record_id = str(uuid.uuid4())
     now = timezone.now()
-    with _journal() as conn:
+    with journal_connection() as conn:
         conn.execute(
             "INSERT INTO records (id, owner_user_id, owner_session, payload, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
             (record_id, owner_user_id, owner_session, json.dumps(payload), now.isoformat()),
         )
     _pending_cache.update(1)
-    start_replayer()
     return EmergencyRecord(record_id, owner_user_id, owner_session, payload, now, PENDING, "")
 
 
@@ -138,7 +137,7 @@ def emergency_records(
     elif owner_session:
         query += " AND owner_session = ? AND owner_user_id IS NULL"
         params.append(owner_session)
-    with _journal() as conn:
+    with journal_connection() as conn:
         rows = conn.execute(query + " ORDER BY created_at DESC", params).fetchall()
     return [_row_to_record(row) for row in rows]
 
@@ -151,13 +150,14 @@ def emergency_waiting() -> bool:
 def emergency_pending_count() -> int:
     if not journal_path().exists():
         return 0
-    with _journal() as conn:
+    with journal_connection() as conn:
         return conn.execute(
             "SELECT COUNT(*) FROM records WHERE state IN (?, ?)", (PENDING, REPLAYING)
         ).fetchone()[0]
 
 
-def _claim(conn: sqlite3.Connection, record_id: str, worker: str) -> bool:
+def claim(conn: sqlite3.Connection, record_id: str, worker: str) -> bool:
+    """Take a record for replay (or take over a claim whose process died); ``False`` if taken."""
     now = timezone.now()
     stale = (now - _CLAIM_TIMEOUT).isoformat()
     cursor = conn.execute(
@@ -168,22 +168,16 @@ def _claim(conn: sqlite3.Connection, record_id: str, worker: str) -> bool:
     return cursor.rowcount == 1
 
 
-def _finish(conn: sqlite3.Connection, record_id: str, state: str, error: str = "") -> None:
+def finish(conn: sqlite3.Connection, record_id: str, state: str, error: str = "") -> None:
+    """Mark a claimed record ``replayed`` or ``unreplayable`` (with the reason)."""
     conn.execute(
         "UPDATE records SET state = ?, replayed_at = ?, error = ? WHERE id = ?",
         (state, timezone.now().isoformat(), error[:1000], record_id),
     )
 
 
-@dataclass
-class ReplaySummary:
-    replayed: int = 0
-    already_there: int = 0
-    unreplayable: int = 0
-    skipped: int = 0
-
-
-def _database_answers() -> bool:
+def database_answers() -> bool:
+    """Does the main database answer right now? (Closes a connection that broke.)"""
     try:
         connection.ensure_connection()
         with connection.cursor() as cursor:
@@ -194,48 +188,20 @@ def _database_answers() -> bool:
     return True
 
 
-def emergency_replay() -> ReplaySummary:
-    """Move every waiting record into its table, exactly once. Safe to run anywhere, any time."""
-    from dreams.tiers import emergency_record_replay
-
-    summary = ReplaySummary()
-    if not journal_path().exists() or not _database_answers():
-        return summary
-    worker = f"{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
-    with _journal() as conn:
-        rows = conn.execute(
-            f"SELECT {_COLUMNS} FROM records WHERE state IN (?, ?) ORDER BY created_at",  # noqa: S608
-            (PENDING, REPLAYING),
-        ).fetchall()
-        for row in rows:
-            record = _row_to_record(row)
-            if not _claim(conn, record.id, worker):
-                summary.skipped += 1
-                continue
-            try:
-                created = emergency_record_replay(record=record)
-            except (IntegrityError, ValidationError, ValueError, LookupError) as exc:
-                _finish(conn, record.id, UNREPLAYABLE, f"{type(exc).__name__}: {exc}")
-                summary.unreplayable += 1
-                logger.error("emergency record %s cannot be replayed: %s", record.id, exc)
-                continue
-            except DatabaseError:
-                # The database went away again: give the record back and stop.
-                conn.execute(
-                    "UPDATE records SET state = ? WHERE id = ? AND claimed_by = ?",
-                    (PENDING, record.id, worker),
-                )
-                break
-            _finish(conn, record.id, REPLAYED)
-            if created:
-                summary.replayed += 1
-            else:
-                summary.already_there += 1
-    _pending_cache.reset()
-    return summary
+def release(conn: sqlite3.Connection, record_id: str, worker: str) -> None:
+    """Give a claimed record back (the database went away again mid-replay)."""
+    conn.execute(
+        "UPDATE records SET state = ? WHERE id = ? AND claimed_by = ?",
+        (PENDING, record_id, worker),
+    )
 
 
-# --- Replay as soon as the database answers ----------------------------------------------
+def records_to_replay(conn: sqlite3.Connection) -> list[EmergencyRecord]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM records WHERE state IN (?, ?) ORDER BY created_at",  # noqa: S608
+        (PENDING, REPLAYING),
+    ).fetchall()
+    return [_row_to_record(row) for row in rows]
 
 
 class _PendingCache:
@@ -267,46 +233,8 @@ class _PendingCache:
 
 
 _pending_cache = _PendingCache()
-_replayer_lock = threading.Lock()
-_replayer: threading.Thread | None = None
-_stop = threading.Event()
 
 
-def _replay_loop() -> None:
-    from django.db import connections
-
-    try:
-        while not _stop.is_set():
-            try:
-                emergency_replay()
-            except Exception:
-                logger.exception("emergency replay failed; will retry")
-            if emergency_pending_count() == 0:
-                return
-            _stop.wait(settings.EMERGENCY_REPLAY_INTERVAL)
-    finally:
-        connections.close_all()
-
-
-def start_replayer() -> None:
-    """Start (once per process) a background thread that replays until nothing waits."""
-    global _replayer
-    if not settings.EMERGENCY_AUTO_REPLAY:
-        return
-    with _replayer_lock:
-        if _replayer is not None and _replayer.is_alive():
-            return
-        _replayer = threading.Thread(target=_replay_loop, name="emergency-replay", daemon=True)
-        _replayer.start()
-
-
-class EmergencyReplayMiddleware:
-    """After a restart, the first requests notice waiting records and start the replayer."""
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if settings.EMERGENCY_AUTO_REPLAY and _pending_cache.waiting():
-            start_replayer()
-        return self.get_response(request)
+def pending_changed() -> None:
+    """Forget the cached count (after a replay): the next question re-reads the journal."""
+    _pending_cache.reset()

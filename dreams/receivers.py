@@ -1,0 +1,20 @@
+"""How dreams follow the video app: its announcements, and how a dream's job media is addressed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dreams.services import dream_thumbnail_path, dream_video_path, dream_video_sync
+from videos.models import VideoJob
+
+
+def mirror_job_on_dream(sender: type[VideoJob], *, job: VideoJob, **kwargs: Any) -> None:
+    """``video_job_changed`` receiver: the job's dream shows its latest job."""
+    dream_video_sync(job=job)
+
+
+def dream_job_media_path(job: VideoJob, kind: str) -> str | None:
+    """A dream's job is watched through the dream's own media URL (``None``: not a dream's)."""
+    if job.subject_id is None:
+        return None
+    return (dream_video_path if kind == "video" else dream_thumbnail_path)(job.subject_id)

@@ -1,0 +1,38 @@
+"""Writes of dreams. Every change to a dream goes through one of these functions.
+
+This package is the only writer of a dream's fields, its video fields included:
+``dream`` creates, edits, deletes and moves dreams; ``video`` starts a dream's video
+jobs and mirrors what they announce (``videos.signals.video_job_changed``).
+"""
+
+from dreams.services.dream import (
+    demo_dreams_claim,
+    dream_create,
+    dream_create_replayed,
+    dream_create_with_video,
+    dream_delete,
+    dream_update,
+    initial_moderation_status,
+)
+from dreams.services.video import (
+    dream_thumbnail_path,
+    dream_video_generate,
+    dream_video_path,
+    dream_video_store,
+    dream_video_sync,
+)
+
+__all__ = [
+    "demo_dreams_claim",
+    "dream_create",
+    "dream_create_replayed",
+    "dream_create_with_video",
+    "dream_delete",
+    "dream_thumbnail_path",
+    "dream_update",
+    "dream_video_generate",
+    "dream_video_path",
+    "dream_video_store",
+    "dream_video_sync",
+    "initial_moderation_status",
+]

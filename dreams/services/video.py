@@ -1,0 +1,168 @@
+"""A dream's video: starting its jobs, and mirroring what they announce onto the dream."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from common.owners import Owner
+from dreams.models import AbstractDream, DemoDream, Dream, VideoStatus
+from dreams.ownership import job_subject
+from videos.catalog import DEFAULT_RATIO
+from videos.jobs.submission import video_ingest_submit, video_job_submit_generation
+from videos.models import JobKind, JobStatus, VideoJob
+
+# What a video job changes on its dream; re-read after a job was submitted for it.
+_VIDEO_STATE_FIELDS = ("video_status", "video_asset", "video_url", "thumbnail_url", "updated_at")
+
+
+def dream_video_path(dream_id: uuid.UUID | str) -> str:
+    return reverse("dream-video", kwargs={"dream_id": dream_id})
+
+
+def dream_thumbnail_path(dream_id: uuid.UUID | str) -> str:
+    return reverse("dream-thumbnail", kwargs={"dream_id": dream_id})
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _render_hints(dream: AbstractDream) -> dict[str, Any]:
+    analysis = dream.analysis if isinstance(dream.analysis, dict) else {}
+    return {
+        "title": dream.title,
+        "emotions": _strings(analysis.get("emotions")),
+        "keywords": _strings(analysis.get("keywords")),
+    }
+
+
+def _save_fields(dream: AbstractDream, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(dream, name, value)
+    dream.save(update_fields=list(fields))
+
+
+@transaction.atomic
+def dream_video_generate(
+    *,
+    owner: Owner,
+    dream: AbstractDream,
+    prompt: str,
+    duration: int,
+    ratio: str = DEFAULT_RATIO,
+    seed: int | None = None,
+    enforce_limit: bool = True,
+) -> VideoJob:
+    """Queue a generated video for ``dream``; the dream shows the job's progress from now on.
+
+    Raises ``JobLimitExceeded`` when the owner has too many jobs in flight (unless
+    ``enforce_limit`` is false: replays and moderators).
+    """
+    _save_fields(dream, {"video_prompt": prompt, "video_duration": duration})
+    job = video_job_submit_generation(
+        owner=owner,
+        subject=job_subject(dream),
+        prompt=prompt,
+        duration=duration,
+        ratio=ratio,
+        seed=seed,
+        hints=_render_hints(dream),
+        enforce_limit=enforce_limit,
+    )
+    dream.refresh_from_db(fields=_VIDEO_STATE_FIELDS)  # as the job's announcement left it
+    return job
+
+
+@transaction.atomic
+def dream_video_store(
+    *,
+    owner: Owner,
+    dream: AbstractDream,
+    source_url: str = "",
+    upload: UploadedFile | None = None,
+    thumbnail_url: str = "",
+    video_prompt: str = "",
+    video_duration: int | None = None,
+    enqueue: bool = True,
+    enforce_limit: bool = True,
+) -> VideoJob:
+    """Copy a video made elsewhere (a URL, or an uploaded file) into our storage for ``dream``.
+
+    Idempotent for a URL already being copied for this dream. Raises
+    ``JobLimitExceeded`` like ``dream_video_generate``.
+    """
+    fields: dict[str, Any] = {"video_url": source_url} if source_url else {}
+    if video_prompt:
+        fields["video_prompt"] = video_prompt
+    if video_duration:
+        fields["video_duration"] = video_duration
+    if fields:
+        _save_fields(dream, fields)
+    job = video_ingest_submit(
+        owner=owner,
+        subject=job_subject(dream),
+        source_url=source_url,
+        upload=upload,
+        thumbnail_url=thumbnail_url,
+        prompt=video_prompt,
+        duration=video_duration or dream.video_duration,
+        enqueue=enqueue,
+        enforce_limit=enforce_limit,
+    )
+    dream.refresh_from_db(fields=_VIDEO_STATE_FIELDS)  # as the job's announcement left it
+    return job
+
+
+_DREAM_STATUS_FOR_JOB = {
+    JobStatus.QUEUED: VideoStatus.QUEUED,
+    JobStatus.RUNNING: VideoStatus.GENERATING,
+    JobStatus.INGESTING: VideoStatus.INGESTING,
+    JobStatus.SUCCEEDED: VideoStatus.READY,
+    JobStatus.FAILED: VideoStatus.FAILED,
+}
+
+
+def dream_video_sync(*, job: VideoJob) -> None:
+    """Make the job's dream show the state of its latest job (older jobs never win).
+
+    Receives ``videos.signals.video_job_changed``; a job for no dream is ignored.
+    """
+    if job.dream_id is not None:
+        model, link = Dream, {"dream_id": job.dream_id}
+    elif job.demo_dream_id is not None:
+        model, link = DemoDream, {"demo_dream_id": job.demo_dream_id}
+    else:
+        return
+    dream_id = job.subject_id
+    latest = VideoJob.objects.filter(**link).order_by("-created_at", "-id")
+    if latest.values_list("id", flat=True).first() != job.id:
+        return
+    fields: dict[str, Any] = {"updated_at": timezone.now()}
+    if job.status == JobStatus.SUCCEEDED and job.asset_id:
+        fields |= {
+            "video_status": VideoStatus.READY,
+            "video_asset_id": job.asset_id,
+            "video_url": dream_video_path(dream_id),
+            "thumbnail_url": dream_thumbnail_path(dream_id),
+        }
+        if job.prompt:
+            fields["video_prompt"] = job.prompt
+        if job.kind == JobKind.GENERATE:
+            fields["video_duration"] = job.duration
+    elif (
+        job.status in (JobStatus.CANCELLED, JobStatus.FAILED)
+        and model.objects.filter(pk=dream_id, video_asset__isnull=False).exists()
+    ):
+        # A failed or cancelled regeneration leaves the previous video in place.
+        fields["video_status"] = VideoStatus.READY
+    elif job.status == JobStatus.CANCELLED:
+        fields["video_status"] = VideoStatus.NONE
+    else:
+        fields["video_status"] = _DREAM_STATUS_FOR_JOB[job.status]
+    model.objects.filter(pk=dream_id).update(**fields)

@@ -1,0 +1,144 @@
+"""Submitting jobs: generation and ingest, under the owner's in-flight cap."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+
+from common.exceptions import LimitExceeded
+from common.owners import Owner
+from videos.catalog import DEFAULT_DURATION_SECONDS, DEFAULT_RATIO
+from videos.jobs.machine import announce, enqueue_advance
+from videos.models import ACTIVE_JOB_STATUSES, JobKind, JobStatus, VideoJob
+from videos.providers import default_provider_name
+from videos.sources import VideoSource
+
+#: A job's subject as lookup kwargs on ``VideoJob`` (e.g. ``{"dream": dream}``), built by the
+#: app the video is for; this app stores it and never reads it.
+Subject = Mapping[str, Any]
+
+
+class JobLimitExceeded(LimitExceeded):
+    """The owner already has as many jobs in flight as allowed."""
+
+
+def _lock_owner(owner: Owner) -> None:
+    """Serialise job submissions per owner so the in-flight cap holds under concurrency.
+
+    Accounts lock their user row; demo owners (no row of their own) take a
+    transaction-scoped advisory lock on PostgreSQL. SQLite serialises writers anyway.
+    """
+    if not owner.is_demo:
+        get_user_model().objects.select_for_update().filter(pk=owner.user_id).first()
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [owner.session_key])
+
+
+def check_in_flight_limit(owner: Owner) -> None:
+    """Raise ``JobLimitExceeded`` when ``owner`` has the most jobs in flight allowed.
+
+    Locks the owner (see ``_lock_owner``) for the rest of the transaction.
+    """
+    _lock_owner(owner)
+    limit = settings.VIDEO_MAX_JOBS_IN_FLIGHT
+    in_flight = VideoJob.objects.filter(**owner.as_filter(), status__in=ACTIVE_JOB_STATUSES)
+    if in_flight.count() >= limit:
+        raise JobLimitExceeded(
+            f"You already have {limit} videos in progress. "
+            "Wait for one to finish (or cancel one) and try again."
+        )
+
+
+def _start(job: VideoJob, *, enqueue: bool = True) -> None:
+    announce(job)
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_advance(job.id))
+
+
+@transaction.atomic
+def video_job_submit_generation(
+    *,
+    owner: Owner,
+    prompt: str,
+    duration: int = DEFAULT_DURATION_SECONDS,
+    ratio: str = DEFAULT_RATIO,
+    seed: int | None = None,
+    subject: Subject | None = None,
+    hints: dict[str, Any] | None = None,
+    enforce_limit: bool = True,
+) -> VideoJob:
+    """Queue a generation job; the worker picks it up once this transaction commits.
+
+    ``hints`` (title, emotions, keywords) are for renderers that read more than the
+    prompt. Raises ``JobLimitExceeded`` when the owner has too many jobs in flight
+    (unless ``enforce_limit`` is false: replays and moderators).
+    """
+    if enforce_limit:
+        check_in_flight_limit(owner)
+    job = VideoJob.objects.create(
+        kind=JobKind.GENERATE,
+        provider=default_provider_name(),
+        prompt=prompt,
+        duration=duration,
+        ratio=ratio,
+        seed=seed,
+        hints=hints or {},
+        **owner.as_filter(),
+        **(subject or {}),
+    )
+    _start(job)
+    return job
+
+
+@transaction.atomic
+def video_ingest_submit(
+    *,
+    owner: Owner,
+    subject: Subject,
+    duration: int,
+    source_url: str = "",
+    upload: UploadedFile | None = None,
+    thumbnail_url: str = "",
+    prompt: str = "",
+    enqueue: bool = True,
+    enforce_limit: bool = True,
+) -> VideoJob:
+    """Queue copying a video (a URL, or an uploaded file) into our storage for ``subject``.
+
+    Idempotent: while a copy of the same URL for the same subject is in flight or
+    done, the existing job is returned instead of a second copy. With
+    ``enqueue=False`` the caller runs the job itself (``machine.video_job_advance``).
+    Raises ``JobLimitExceeded`` like ``video_job_submit_generation``.
+    """
+    if source_url:
+        existing = (
+            VideoJob.objects.filter(**subject, kind=JobKind.INGEST, source_url=source_url)
+            .exclude(status__in=[JobStatus.FAILED, JobStatus.CANCELLED])
+            .order_by("-created_at")
+            .first()
+        )
+        if existing is not None:
+            return existing
+    if enforce_limit:
+        check_in_flight_limit(owner)
+    job = VideoJob(
+        kind=JobKind.INGEST,
+        provider=VideoSource.UPLOAD if upload is not None else VideoSource.URL,
+        prompt=prompt,
+        duration=duration,
+        source_url=source_url,
+        thumbnail_source_url=thumbnail_url,
+        **owner.as_filter(),
+        **subject,
+    )
+    if upload is not None:
+        job.staged_file.save(f"{job.id}.upload", upload, save=False)
+    job.save(force_insert=True)
+    _start(job, enqueue=enqueue)
+    return job
