@@ -20,6 +20,9 @@ from tests.support.processes import database_url_for_tests
 
 ROOT = Path(django_settings.BASE_DIR)
 
+# Loopback fakes of outside services (RunwayML, a file server), shared by every area.
+pytest_plugins = ["tests.support.fakes"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     network_guard.install()  # only loopback: fakes stand in for every outside service
