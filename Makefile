@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export DEBUG ?= true
+# What users see: DEBUG off (styled error pages); `make dev` turns it on.
+export DEBUG ?= false
 
-.PHONY: run test lint bench clean venv deps test-deps chromium migrate
+.PHONY: run dev test lint bench clean venv deps test-deps chromium migrate
 
 # A Python >= 3.12 that really runs: one on PATH, else pyenv's (the python3.12 shim may refuse).
 PYTHON_BOOT := $(shell for c in python3.13 python3.12 python3 $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do \
@@ -41,16 +42,21 @@ migrate: deps
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 
-# Web server and one task worker, on SQLite, local media and the demo provider by default.
+# Web server and one supervised task worker (restarted with backoff; it also re-enqueues
+# stalled jobs and sweeps leftovers), on SQLite, local media and the demo provider by default.
 run: migrate
 	@echo "DreamJourney on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/)"
-	@$(PY) manage.py recover_video_jobs
 	@trap 'kill 0' EXIT INT TERM; \
-	$(PY) manage.py db_worker --interval 0.5 --no-reload & \
+	$(PY) manage.py supervise_worker & \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+# The same with DEBUG on: Django's debug pages, for development only.
+dev: export DEBUG := true
+dev: run
 
 test: test-deps chromium
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -q
 

@@ -8,19 +8,20 @@ from django.db import DatabaseError, IntegrityError
 from django.http import HttpRequest
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
-from rest_framework.authentication import CSRFCheck
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from common.exceptions import LimitExceeded
+from common.csrf import csrf_failure
+from common.exceptions import LimitExceeded, ServiceBusy
 from common.owners import Owner
 
 
-class DatabaseUnavailable(exceptions.APIException):
+class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is briefly unavailable. Please try again in a moment."
-    default_code = "database_unavailable"
+    default_code = "service_unavailable"
+    retry_after_seconds = 5
 
 
 class TooManyInFlight(exceptions.APIException):
@@ -36,11 +37,15 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, LimitExceeded):
         exc = TooManyInFlight(detail=str(exc))
+    elif isinstance(exc, ServiceBusy):
+        busy = ServiceUnavailable(detail=str(exc))
+        busy.retry_after_seconds = exc.retry_after_seconds
+        exc = busy
     elif isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
-        exc = DatabaseUnavailable()
+        exc = ServiceUnavailable()
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(exc, DatabaseUnavailable):
-        response["Retry-After"] = "5"
+    if response is not None and isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(exc.retry_after_seconds)
     return response
 
 
@@ -56,10 +61,7 @@ def enforce_demo_csrf(request) -> None:
         return
     if getattr(request._request, "_dont_enforce_csrf_checks", False):
         return
-    check = CSRFCheck(lambda req: None)
-    check.process_request(request._request)
-    reason = check.process_view(request._request, None, (), {})
-    if reason:
+    if reason := csrf_failure(request._request):
         raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
 
 
@@ -71,7 +73,12 @@ class OwnerMixin:
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
+        self.check_before_body(request)
         enforce_demo_csrf(request)
+
+    def check_before_body(self, request: Request) -> None:
+        """Refuse what can be refused before the body is read (an upload view checks its
+        caller and target here); the default refuses nothing."""
 
     def owner(self, request: Request, *, create: bool = False) -> Owner | None:
         return Owner.from_request(request, create_session=create)

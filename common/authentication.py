@@ -1,24 +1,58 @@
-"""Authentication that keeps recognising known callers while the database is unreachable.
+"""Who the caller is: token and session authentication that survive a database outage,
+and the sign-in lockout (django-axes) that stops password guessing.
 
-A successful lookup is remembered in the cache for a while; when the database
-cannot answer, the remembered user stands in, so signed-in people can still
-write dreams (to the emergency journal). Unknown callers get a 503.
+**Outages.** The database is always asked first. A successful lookup is remembered in
+the cache for a few minutes (``AUTH_OUTAGE_REMEMBER_SECONDS``, default 600): only what
+authentication needs — user id, username, ``is_active``/``is_staff``/``is_superuser``
+and the session hash Django compares with the session (an HMAC, never the password
+hash). When the database cannot answer, an unsaved user is rebuilt from those facts,
+so signed-in people can still write dreams (to the emergency journal); unknown callers
+get a 503. Deleting a token, or saving or deleting a user (deactivation, a new
+password), forgets them at once in this cache; a change the signals cannot see (a
+bulk ``update()``, another process with a per-process cache) lasts at most the window.
+
+**Lockouts.** ``AXES_*`` settings point here: failures are counted per client address
+(``common.clients.client_address``) and per username in django-axes' database tables,
+so every process sees them. A success forgets only that username's failures from that
+address, so logging in to one's own account never wipes an attacker's count.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+from datetime import timedelta
+from typing import Any
 
+from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username, get_cool_off, get_credentials
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.http import HttpRequest
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponse
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from common.clients import TooManyRequests, minutes_text, too_many_response
 from common.owners import Owner
 
-_REMEMBER_SECONDS = 6 * 60 * 60
+logger = logging.getLogger(__name__)
+
+#: The backend that checks passwords and loads users (the other one only refuses lockouts).
+MODEL_BACKEND = "common.authentication.ResilientModelBackend"
+
+
+# --- Remembering callers for an outage ----------------------------------------------------
+
+
+def _remember_seconds() -> int:
+    return int(getattr(settings, "AUTH_OUTAGE_REMEMBER_SECONDS", 600))
 
 
 def _token_cache_key(key: str) -> str:
@@ -26,32 +60,103 @@ def _token_cache_key(key: str) -> str:
     return "auth:token:" + hashlib.sha256(key.encode()).hexdigest()
 
 
+def _user_cache_key(user_id: Any) -> str:
+    return f"auth:user:{user_id}"
+
+
+def _user_facts(user) -> dict[str, Any]:
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "is_active": bool(user.is_active),
+        "is_staff": bool(getattr(user, "is_staff", False)),
+        "is_superuser": bool(getattr(user, "is_superuser", False)),
+        "session_hash": user.get_session_auth_hash(),
+    }
+
+
+def _rebuilt_user(facts: dict[str, Any]):
+    """An unsaved user standing in for the real one while the database is unreachable."""
+    model = get_user_model()
+    user = model(**{model._meta.pk.attname: facts["id"]})
+    setattr(user, model.USERNAME_FIELD, facts["username"])
+    for field in ("is_active", "is_staff", "is_superuser"):
+        if hasattr(user, field):
+            setattr(user, field, facts[field])
+    user._state.adding = False
+    session_hash = facts["session_hash"]
+    # Django verifies a session against the password's HMAC; we kept the HMAC only.
+    user.get_session_auth_hash = lambda: session_hash
+    user.get_session_auth_fallback_hash = lambda: iter(())
+    return user
+
+
+def _remembered_user(user_id: Any):
+    if user_id is None:
+        return None
+    facts = cache.get(_user_cache_key(user_id))
+    if not isinstance(facts, dict) or not facts.get("is_active"):
+        return None
+    return _rebuilt_user(facts)
+
+
+def forget_user(user_id: Any) -> None:
+    cache.delete(_user_cache_key(user_id))
+
+
 class ResilientTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str):
+        cache_key = _token_cache_key(key)
         try:
             user, token = super().authenticate_credentials(key)
+        except AuthenticationFailed:
+            cache.delete(cache_key)  # deleted token, or user deactivated
+            raise
         except DatabaseError:
-            user = cache.get(_token_cache_key(key))
+            user = _remembered_user(cache.get(cache_key))
             if user is None:
                 raise
             return user, None
-        cache.set(_token_cache_key(key), user, _REMEMBER_SECONDS)
+        cache.set_many(
+            {cache_key: user.pk, _user_cache_key(user.pk): _user_facts(user)},
+            _remember_seconds(),
+        )
         return user, token
 
 
 class ResilientModelBackend(ModelBackend):
     def get_user(self, user_id):
-        cache_key = f"auth:user:{user_id}"
         try:
             user = super().get_user(user_id)
         except DatabaseError:
-            user = cache.get(cache_key)
+            user = _remembered_user(user_id)
             if user is None:
                 raise
             return user
-        if user is not None:
-            cache.set(cache_key, user, _REMEMBER_SECONDS)
+        if user is None:  # gone, or no longer active
+            forget_user(user_id)
+        else:
+            cache.set(_user_cache_key(user.pk), _user_facts(user), _remember_seconds())
         return user
+
+
+def _forget_saved_user(sender, instance, **kwargs) -> None:
+    forget_user(instance.pk)
+
+
+def _forget_deleted_token(sender, instance, **kwargs) -> None:
+    cache.delete(_token_cache_key(instance.key))
+
+
+post_save.connect(
+    _forget_saved_user, sender=settings.AUTH_USER_MODEL, dispatch_uid="common.auth.forget_saved"
+)
+post_delete.connect(
+    _forget_saved_user, sender=settings.AUTH_USER_MODEL, dispatch_uid="common.auth.forget_deleted"
+)
+post_delete.connect(
+    _forget_deleted_token, sender="authtoken.Token", dispatch_uid="common.auth.forget_token"
+)
 
 
 def request_owner(request: HttpRequest) -> Owner | None:
@@ -67,3 +172,103 @@ def request_owner(request: HttpRequest) -> Owner | None:
     if authenticated is not None:
         return Owner(user=authenticated[0])
     return Owner.from_request(request)
+
+
+# --- Sign-in lockouts (django-axes) -------------------------------------------------------
+
+
+def lockout_seconds(request: HttpRequest | None = None) -> float:
+    """How long a lockout lasts (each refused attempt starts it again)."""
+    cool_off = get_cool_off(request) or timedelta(minutes=15)
+    return cool_off.total_seconds()
+
+
+def lockout_message(seconds: float) -> str:
+    return f"Too many failed attempts, try again in {minutes_text(seconds)}."
+
+
+def lockout_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username an attempt counts against (``AXES_USERNAME_CALLABLE``).
+
+    As django-axes reads it, made safe to store: no NUL (PostgreSQL refuses it in text)
+    and no longer than any username can be, so a 10 KB "username" is not a 500.
+    """
+    field = str(settings.AXES_USERNAME_FORM_FIELD)
+    if credentials:
+        value = credentials.get(field)
+    else:
+        data = getattr(request, "data", None)
+        value = (data if hasattr(data, "get") else request.POST).get(field)
+    if not isinstance(value, str):
+        return None
+    return value.replace("\x00", "")[:150] or None
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    """What a locked-out sign-in gets (``AXES_LOCKOUT_CALLABLE``): 429, page or JSON."""
+    seconds = lockout_seconds(request)
+    return too_many_response(
+        request,
+        title="Too many failed attempts",
+        message=lockout_message(seconds),
+        wait_seconds=seconds,
+    )
+
+
+def raise_if_locked_out(request) -> None:
+    """After ``authenticate(request, …)`` returned nobody: a 429 if that was a lockout.
+
+    For API views, whose DRF request carries django-axes' verdict (the middleware only
+    sees the Django request under it).
+    """
+    if getattr(request, "axes_locked_out", False):
+        seconds = lockout_seconds(request)
+        raise TooManyRequests(lockout_message(seconds), wait_seconds=seconds)
+
+
+def forget_failures(request, user) -> None:
+    """A sign-in that makes no session (a token) forgets the user's typos, as login() does."""
+    if settings.AXES_ENABLED and settings.AXES_RESET_ON_SUCCESS:
+        AxesProxyHandler.update_request(request)
+        credentials = get_credentials(user.get_username())
+        AxesProxyHandler.get_implementation().reset_user_attempts(request, credentials)
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' gate, first in ``AUTHENTICATION_BACKENDS``: refuses locked-out clients.
+
+    Every sign-in from the web passes its request (our login page, the admin's, the
+    token endpoint). A call without one (a test client's ``login()``, a management
+    command) is no client to count or lock: axes would raise, this lets it through to
+    the password check.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """django-axes' database handler (shared by every process), with two changes.
+
+    A successful sign-in forgets only the failures of that username from that address:
+    axes would forget every failure from the address and every failure on the username,
+    so an attacker could wipe their count by logging in to an account of their own.
+    Logging out never needs the database (sessions work through an outage).
+    """
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        username = get_client_username(request, credentials)
+        count, _ = AccessAttempt.objects.filter(
+            username=username, ip_address=request.axes_ip_address
+        ).delete()
+        return count
+
+    def user_logged_out(self, sender, request, user, **kwargs) -> None:
+        try:
+            super().user_logged_out(sender, request, user, **kwargs)
+        except DatabaseError:
+            logger.warning("Logged out while the database is unreachable; axes skipped.")

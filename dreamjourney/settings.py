@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.management.utils import get_random_secret_key
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -44,12 +45,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks_db",
+    "axes",  # sign-in lockouts (common/authentication.py)
     "dreams",
     "videos",
 ]
 
 MIDDLEWARE = [
+    "common.uploads.RequestSizeLimitMiddleware",  # 413 before a byte of an oversized body
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files under gunicorn too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -58,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dreams.storage.replay.EmergencyReplayMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into our 429 page
 ]
 
 ROOT_URLCONF = "dreamjourney.urls"
@@ -74,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",  # {{ csp_nonce }} for inline scripts
             ],
         },
     },
@@ -114,10 +120,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Sessions live in signed cookies: demo mode and logins keep working while the
 # database is unreachable (see dreams/storage/). They hold only small ids.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# Signed cookies that logout can end on the server (common/sessions.py).
+SESSION_ENGINE = "common.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 30)
-AUTHENTICATION_BACKENDS = ["common.authentication.ResilientModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "common.authentication.LockoutBackend",  # first: refuses locked-out sign-ins (axes)
+    "common.authentication.ResilientModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "journal"
 LOGOUT_REDIRECT_URL = "home"
@@ -155,12 +165,28 @@ if S3_BUCKET:
     }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+def _s3_origin() -> str:
+    """Where presigned video URLs point: the endpoint's origin, else AWS's bucket host."""
+    endpoint = env.str("S3_ENDPOINT_URL", default="")
+    if endpoint:
+        parts = endpoint.split("/")
+        return "/".join(parts[:3])
+    return f"https://{S3_BUCKET}.s3.amazonaws.com"
+
+
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # JSON bodies; video uploads stream to disk
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "common.uploads.LimitedUploadHandler",  # stops a body at REQUEST_MAX_BYTES (413)
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Background tasks: application code only uses django.tasks.
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
@@ -187,7 +213,27 @@ VIDEO_JOB_STALE_SECONDS = env.int("VIDEO_JOB_STALE_SECONDS", default=5 * 60)
 VIDEO_MAX_JOBS_IN_FLIGHT = env.int("VIDEO_MAX_JOBS_IN_FLIGHT", default=3)
 VIDEO_DEMO_MAX_WIDTH = env.int("VIDEO_DEMO_MAX_WIDTH", default=640)
 VIDEO_DEMO_WORKDIR = env.path("VIDEO_DEMO_WORKDIR", default=VAR_DIR / "demo-renders")
+# Staged uploads, demo renders and temp folders older than this were left by a dead process.
+VIDEO_LEFTOVER_MAX_AGE_SECONDS = env.int("VIDEO_LEFTOVER_MAX_AGE_SECONDS", default=3 * 60 * 60)
+VIDEO_SWEEP_INTERVAL_SECONDS = env.int("VIDEO_SWEEP_INTERVAL_SECONDS", default=60 * 60)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=500 * 1024 * 1024)
+# What a stored video may declare, checked from its headers before any frame is decoded
+# (videos.media.MediaLimits): over the pixel or duration cap is `too_large`; a faster
+# frame rate, more streams (video, audio and data together) or another codec is
+# `not_a_video`. Codecs are FFmpeg codec names; our demo renderer and RunwayML write h264.
+VIDEO_MAX_PIXELS = env.int("VIDEO_MAX_PIXELS", default=3840 * 2160)
+VIDEO_MAX_FPS = env.float("VIDEO_MAX_FPS", default=120.0)
+VIDEO_MAX_DURATION_SECONDS = env.float("VIDEO_MAX_DURATION_SECONDS", default=120.0)
+VIDEO_MAX_STREAMS = env.int("VIDEO_MAX_STREAMS", default=8)  # phones add metadata tracks
+VIDEO_ALLOWED_CODECS = env.list(
+    "VIDEO_ALLOWED_CODECS", default=["h264", "hevc", "vp8", "vp9", "av1", "mpeg4"]
+)
+# Probe and thumbnail run in a child process (videos.sandbox) with this much address
+# space and this many seconds of CPU and wall time; a file that needs more is `too_large`.
+VIDEO_PROBE_MEMORY_MB = env.int("VIDEO_PROBE_MEMORY_MB", default=1024)
+VIDEO_PROBE_SECONDS = env.float("VIDEO_PROBE_SECONDS", default=30.0)
+# Any request body: the largest video plus room for the form around it; more is a 413.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=VIDEO_MAX_BYTES + 1024 * 1024)
 VIDEO_INGEST_ALLOW_HTTP = env.bool("VIDEO_INGEST_ALLOW_HTTP", default=False)
 VIDEO_INGEST_ALLOWED_HOSTS = env.list("VIDEO_INGEST_ALLOWED_HOSTS", default=[])
 # Private addresses let through the SSRF guard: for tests with a loopback file server only.
@@ -198,12 +244,17 @@ DREAMS_PREMODERATION = env.bool("DREAMS_PREMODERATION", default=True)
 EMERGENCY_JOURNAL_PATH = env.path("EMERGENCY_JOURNAL_PATH", default=VAR_DIR / "emergency.sqlite3")
 EMERGENCY_AUTO_REPLAY = env.bool("EMERGENCY_AUTO_REPLAY", default=True)
 EMERGENCY_REPLAY_INTERVAL = env.float("EMERGENCY_REPLAY_INTERVAL", default=2.0)
+# What the journal may hold while it waits (an outage must not let one client fill the disk).
+EMERGENCY_MAX_RECORDS = env.int("EMERGENCY_MAX_RECORDS", default=5000)
+EMERGENCY_MAX_BYTES = env.int("EMERGENCY_MAX_BYTES", default=100 * 1024 * 1024)
+EMERGENCY_MAX_RECORDS_PER_OWNER = env.int("EMERGENCY_MAX_RECORDS_PER_OWNER", default=50)
+EMERGENCY_MAX_BYTES_PER_OWNER = env.int("EMERGENCY_MAX_BYTES_PER_OWNER", default=2 * 1024 * 1024)
 
 # --- REST API.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "common.authentication.ResilientTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "common.csrf.HeaderFirstSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -213,8 +264,14 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "common.schema.DreamJourneyAutoSchema",
+    # Per client (account, else address) and, as anon_<scope>, for all anonymous callers.
     "DEFAULT_THROTTLE_RATES": {
         "video_generation": env.str("VIDEO_GENERATION_RATE", default="30/hour"),
+        "anon_video_generation": env.str("ANON_VIDEO_GENERATION_RATE", default="200/hour"),
+        "video_store": env.str("VIDEO_STORE_RATE", default="30/hour"),
+        "anon_video_store": env.str("ANON_VIDEO_STORE_RATE", default="200/hour"),
+        "dream_write": env.str("DREAM_WRITE_RATE", default="120/hour"),
+        "anon_dream_write": env.str("ANON_DREAM_WRITE_RATE", default="1000/hour"),
         "auth": env.str("AUTH_RATE", default="30/minute"),
     },
     "EXCEPTION_HANDLER": "common.api.exception_handler",
@@ -230,6 +287,41 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- Sign-in protection (common/authentication.py, common/clients.py, common/sessions.py).
+# Trusted reverse proxies in front of the app. 0: the client is the socket address and
+# X-Forwarded-For is ignored (anyone can write it); n: the n-th address from the right of
+# X-Forwarded-For. The same number for DRF's throttles, the lockouts and the sign-up quota.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+# django-axes: after AXES_FAILURE_LIMIT failures from one address, or on one username from
+# anywhere, sign-in is refused (429) for AXES_COOLOFF_MINUTES, counted again from each refused
+# try. A success forgets that username's failures from that address only. Counted in the
+# database, so every process sees them.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours, as axes reads a float
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "common.authentication.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "common.clients.client_address"
+AXES_USERNAME_CALLABLE = "common.authentication.lockout_username"
+AXES_LOCKOUT_CALLABLE = "common.authentication.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # failures are what lockouts need; no log of every login
+AXES_VERBOSE = False  # no banner on every manage.py run; failures are still logged
+# Only read if AXES_CLIENT_IP_CALLABLE is removed and django-ipware installed: the same rule.
+AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if NUM_PROXIES else ("REMOTE_ADDR",)
+)
+# New accounts per client address (page and API together).
+SIGNUP_RATE = env.str("SIGNUP_RATE", default="5/hour")
+# How long a known user or token is remembered to stand in while the database is down.
+AUTH_OUTAGE_REMEMBER_SECONDS = env.int("AUTH_OUTAGE_REMEMBER_SECONDS", default=600)
+# How long "this session was not revoked" is believed before the database is asked again
+# (revocations reach a shared cache at once; a per-process cache learns them this late).
+SESSION_REVOCATION_RECHECK_SECONDS = env.int("SESSION_REVOCATION_RECHECK_SECONDS", default=300)
+
 # --- Security (production values come from env; `check --deploy` passes with them).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
@@ -240,6 +332,26 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy on every response: scripts only from us (or carrying the
+# request's nonce), no plugins, no framing. Styles may be inline (the admin, Swagger UI
+# and a few style attributes use them); CSS cannot run script in the browsers we support.
+# Video may come from object storage (presigned redirects), so its origin is allowed too.
+_MEDIA_ORIGINS = [CSP.SELF, "blob:"]
+if S3_BUCKET:
+    _MEDIA_ORIGINS.append(env.str("S3_PUBLIC_ORIGIN", default="") or _s3_origin())
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [*_MEDIA_ORIGINS, "data:"],
+    "media-src": _MEDIA_ORIGINS,
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

@@ -6,6 +6,7 @@ class DreamsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import common.authentication  # noqa: F401 - connects its cache-forgetting signal hooks
         from dreams.receivers import dream_job_media_path, mirror_job_on_dream
         from videos.api.serializers import register_job_media_path
         from videos.signals import video_job_changed

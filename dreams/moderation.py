@@ -27,7 +27,7 @@ from django.utils import timezone
 from dreams.models import AbstractDream, Dream, ModerationStatus
 from dreams.ownership import dream_owner, job_subject
 from dreams.services import dream_video_generate
-from videos.jobs.submission import JobLimitExceeded
+from videos.jobs.submission import JobLimitExceeded, OverLimit
 from videos.models import ACTIVE_JOB_STATUSES, VideoJob
 from videos.prompts import build_video_prompt
 
@@ -173,7 +173,7 @@ def dream_video_regenerate(*, dream: AbstractDream, moderator: AbstractBaseUser)
         dream=dream,
         prompt=prompt,
         duration=dream.video_duration,
-        enforce_limit=False,
+        over_limit=OverLimit.IGNORE,
     )
     logger.info("moderator %s regenerated the video of dream %s", moderator.pk, dream.pk)
     return job

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_permission_codename, login
 from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, IntegrityError
 from django.db.models import QuerySet
@@ -26,7 +26,8 @@ from django.views.generic import FormView
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
-from common.authentication import request_owner
+from common.authentication import MODEL_BACKEND, request_owner
+from common.clients import TooManyRequests, too_many_response
 from common.owners import Owner, demo_key
 from common.pagination import NewestFirstCursorPagination
 from dreams import selectors
@@ -294,7 +295,14 @@ class SignupView(FormView):
         except IntegrityError:  # the name was taken between the check and the insert
             form.add_error("username", "That username is taken.")
             return self.form_invalid(form)
-        login(self.request, user)
+        except TooManyRequests as refused:  # this address made its sign-ups for now
+            return too_many_response(
+                self.request,
+                title="Too many new accounts",
+                message=str(refused.detail),
+                wait_seconds=refused.wait,
+            )
+        login(self.request, user, backend=MODEL_BACKEND)
         messages.success(self.request, f"Welcome, {user.username}. Your journal is ready.")
         if moved:
             messages.info(self.request, _moved_message(moved))
@@ -302,7 +310,11 @@ class SignupView(FormView):
 
 
 class DreamLoginView(auth_views.LoginView):
-    """Django's login; dreams written in demo mode before logging in join the account."""
+    """Django's login; dreams written in demo mode before logging in join the account.
+
+    Password guessing is stopped by django-axes (``AXES_*`` settings): a locked-out
+    client gets the 429 page from ``common.authentication.lockout_response``.
+    """
 
     redirect_authenticated_user = True
 
@@ -328,8 +340,15 @@ def _moved_message(count: int) -> str:
 def _media_dream(request: HttpRequest, dream_id) -> AbstractDream | None:
     user = getattr(request, "user", None)
     if user is not None and user.is_active and user.is_staff:
-        # Moderators review any dream's video in the admin, private and demo ones included.
-        return selectors.dream_get(dream_id=dream_id, scope=Scope.ANY)
+        # Moderators review any dream's video in the admin, private and demo ones included,
+        # if the admin would show them that dream: view (or change) permission on its model.
+        dream = selectors.dream_get(dream_id=dream_id, scope=Scope.ANY)
+        opts = dream._meta if dream is not None else None
+        if opts is not None and any(
+            user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+            for action in ("view", "change")
+        ):
+            return dream
     return selectors.dream_get(owner=request_owner(request), dream_id=dream_id, scope=Scope.VISIBLE)
 
 

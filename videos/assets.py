@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,9 +16,17 @@ from django.db.models.fields.files import FieldFile
 
 from videos import errors
 from videos.ingest import IngestError, IngestPolicy, download_video
-from videos.media import NotAVideoError, VideoProbe, make_thumbnail, probe_video
 from videos.models import VideoAsset
+from videos.sandbox import (
+    Inspection,
+    InspectionRefused,
+    SandboxError,
+    inspect_video,
+    limits_from_settings,
+)
 from videos.sources import VideoSource
+
+logger = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
 
@@ -36,21 +45,27 @@ def video_asset_create_from_file(
     source_kind: VideoSource,
     source_url: str = "",
     sha256: str | None = None,
-    probe: VideoProbe | None = None,
+    inspection: Inspection | None = None,
 ) -> VideoAsset:
     """Store the video at ``path`` (probed, thumbnailed) once; the same bytes give the same asset.
 
-    ``sha256`` and ``probe`` may be given when the caller already computed them.
-    Raises ``IngestError(not_a_video)`` when the file is not a playable video.
+    The file is probed and thumbnailed in one run of the sandbox
+    (:func:`videos.sandbox.inspect_video`, limits from settings), so this process
+    decodes none of it. ``sha256`` and ``inspection`` may be given when the caller
+    already has them for these very bytes; ``inspection`` must come from the sandbox
+    (a download's does).
+
+    Raises:
+        IngestError: ``not_a_video`` when the file is not a video we serve, ``too_large``
+            when it is over the pixel or duration cap or needs more memory or time than
+            the sandbox allows, ``internal_error`` when the sandbox itself failed.
     """
     sha256 = sha256 or _sha256_of(path)
     if existing := VideoAsset.objects.filter(sha256=sha256).first():
         return existing
-    try:
-        probe = probe or probe_video(path)
-        thumbnail = make_thumbnail(path)
-    except NotAVideoError as exc:
-        raise IngestError(errors.NOT_A_VIDEO, errors.message_for(errors.NOT_A_VIDEO)) from exc
+    if inspection is None:
+        inspection = _inspect(path)
+    probe, thumbnail = inspection
     asset = VideoAsset(
         sha256=sha256,
         bytes=path.stat().st_size,
@@ -75,18 +90,34 @@ def video_asset_create_from_file(
     return asset
 
 
+def _inspect(path: Path) -> Inspection:
+    """Probe and thumbnail ``path`` in the sandbox; every failure becomes an ``IngestError``."""
+    try:
+        return inspect_video(path, limits_from_settings())
+    except InspectionRefused as exc:
+        raise IngestError(exc.code) from exc
+    except SandboxError as exc:
+        # Our fault, not the file's; retrying the same bytes would fail the same way.
+        logger.exception("video sandbox failed on %s", path.name)
+        raise IngestError(errors.INTERNAL) from exc
+
+
 def ingest_policy() -> IngestPolicy:
-    """What a download may fetch and how much, from settings."""
+    """What a download may fetch and how much, and the limits its check runs under."""
     return IngestPolicy(
         allow_http=settings.VIDEO_INGEST_ALLOW_HTTP,
         max_bytes=settings.VIDEO_MAX_BYTES,
         allowed_hosts=frozenset(settings.VIDEO_INGEST_ALLOWED_HOSTS),
         allowed_addresses=frozenset(settings.VIDEO_INGEST_ALLOWED_ADDRESSES),
+        inspection=limits_from_settings(),
     )
 
 
 def video_asset_create_from_url(*, url: str, source_kind: VideoSource) -> VideoAsset:
-    """Download ``url`` (SSRF-guarded, size-capped, probed) and store it; raises ``IngestError``."""
+    """Download ``url`` (SSRF-guarded, size-capped, inspected in the sandbox) and store it.
+
+    Raises ``IngestError`` (see :func:`videos.ingest.download_video`).
+    """
     with tempfile.TemporaryDirectory(prefix="dj-ingest-") as tmp:
         downloaded = download_video(url, policy=ingest_policy(), dest_dir=Path(tmp))
         return video_asset_create_from_file(
@@ -94,7 +125,8 @@ def video_asset_create_from_url(*, url: str, source_kind: VideoSource) -> VideoA
             source_kind=source_kind,
             source_url=url,
             sha256=downloaded.sha256,
-            probe=downloaded.probe,
+            # download_video already ran the sandbox on these bytes: no second decode.
+            inspection=downloaded.inspection,
         )
 
 

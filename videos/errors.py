@@ -21,6 +21,7 @@ RATE_LIMITED = "rate_limited"
 PROVIDER_UNAVAILABLE = "provider_unavailable"
 PROVIDER_FAILED = "provider_failed"
 TIMED_OUT = "timed_out"
+TOO_MANY_JOBS = "too_many_jobs"
 INTERNAL = "internal_error"
 
 MESSAGES: dict[str, str] = {
@@ -39,6 +40,10 @@ MESSAGES: dict[str, str] = {
     PROVIDER_UNAVAILABLE: "The video generator is unavailable right now. Please try again later.",
     PROVIDER_FAILED: "The video generator failed to make this video.",
     TIMED_OUT: "Video generation took too long and was stopped.",
+    TOO_MANY_JOBS: (
+        "Too many videos were in progress when this one was asked for, so it was not started. "
+        "Start it again from the dream page."
+    ),
     INTERNAL: "Something went wrong on our side while making this video.",
 }
 

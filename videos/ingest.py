@@ -12,8 +12,10 @@ else chose. It promises:
 * memory stays flat whatever the size: the body is streamed to a temp file in
   ``policy.chunk_size`` pieces and hashed on the way;
 * the result is really a playable video (MP4/MOV or WebM/Matroska that FFmpeg
-  decodes), not an error page or a truncated file: :func:`videos.media.probe_video`
-  checks it, and its answer comes back with the file so nobody probes twice;
+  decodes), not an error page, a truncated file or a decompression bomb:
+  :func:`videos.sandbox.inspect_video` checks it in a memory- and time-limited child
+  process, and its answer (probe and thumbnail) comes back with the file so nobody
+  decodes it twice;
 * every failure is an :class:`IngestError` with one of our error codes, and
   leaves no partial file behind.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import ipaddress
+import logging
 import os
 import re
 import socket
@@ -33,7 +36,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
@@ -42,7 +45,14 @@ import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
 
 from videos import errors
-from videos.media import Container, NotAVideoError, VideoProbe, probe_video
+from videos.media import Container, VideoProbe
+from videos.sandbox import (
+    Inspection,
+    InspectionRefused,
+    SandboxError,
+    SandboxLimits,
+    inspect_video,
+)
 
 __all__ = [
     "DownloadedFile",
@@ -52,6 +62,8 @@ __all__ = [
     "check_url",
     "download_video",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: ``socket.getaddrinfo``-shaped: called as ``resolver(host, port, type=SOCK_STREAM)``
 #: and returning ``(family, type, proto, canonname, sockaddr)`` tuples.
@@ -132,7 +144,8 @@ class IngestPolicy:
     a loopback file server and must stay empty in production.
     ``total_timeout`` bounds the whole body transfer in seconds (``None``: no
     bound), so a server dribbling one byte per read timeout cannot hold a
-    worker for hours.
+    worker for hours. ``inspection`` is what the downloaded file may be, and what
+    checking it may cost (:class:`videos.sandbox.SandboxLimits`).
     """
 
     allow_http: bool = False
@@ -145,6 +158,7 @@ class IngestPolicy:
     total_timeout: float | None = 15 * 60
     chunk_size: int = 1024 * 1024
     user_agent: str = "DreamJourney/1.0"
+    inspection: SandboxLimits = field(default_factory=SandboxLimits)
 
 
 class IngestError(Exception):
@@ -166,7 +180,8 @@ class IngestError(Exception):
 class DownloadedFile:
     """A verified video on local disk. The caller owns ``path`` and deletes it.
 
-    ``probe`` is what :func:`videos.media.probe_video` found in the file.
+    ``inspection`` is what :func:`videos.sandbox.inspect_video` found in the file: its
+    probe and thumbnail, so storing it needs no second decode.
     """
 
     path: Path
@@ -174,7 +189,11 @@ class DownloadedFile:
     sha256: str
     content_type: str
     final_url: str
-    probe: VideoProbe
+    inspection: Inspection
+
+    @property
+    def probe(self) -> VideoProbe:
+        return self.inspection.probe
 
 
 @dataclass(frozen=True)
@@ -205,9 +224,12 @@ def download_video(
     Raises :class:`IngestError` with code
       ``url_not_allowed``: bad scheme, userinfo, too long, a non-public
           address, a host outside ``allowed_hosts``, or too many redirects;
-      ``too_large``: ``Content-Length`` or the bytes received pass ``max_bytes``;
+      ``too_large``: ``Content-Length`` or the bytes received pass ``max_bytes``,
+          or the sandbox finds the video over its pixel or duration cap, or out of
+          memory or time;
       ``not_a_video``: a text/JSON content type, or a body that
-          :func:`videos.media.probe_video` refuses;
+          :func:`videos.sandbox.inspect_video` refuses as not a video we serve;
+      ``internal_error``: the sandbox itself failed (logged);
       ``expired``: the server answered 403, 404 or 410;
       ``unreachable``: the name does not resolve, connecting or reading failed
           or timed out, TLS verification failed, or any other non-2xx status.
@@ -521,11 +543,9 @@ def _save_body(
             size, digest = _stream(response, handle, policy)
         if size == 0:
             raise IngestError(errors.NOT_A_VIDEO)
-        try:
-            probe = probe_video(part)
-        except NotAVideoError as exc:
-            raise IngestError(errors.NOT_A_VIDEO) from exc
-        content_type = _content_type_for(media_type, probe.container)
+        # Decoding untrusted bytes happens only in the sandbox's child process.
+        inspection = _inspect(part, policy.inspection)
+        content_type = _content_type_for(media_type, inspection.probe.container)
         final = part.with_suffix(_EXTENSIONS[content_type])
         os.replace(part, final)
     except BaseException:
@@ -538,8 +558,20 @@ def _save_body(
         sha256=digest,
         content_type=content_type,
         final_url=target.url,
-        probe=probe,
+        inspection=inspection,
     )
+
+
+def _inspect(path: Path, limits: SandboxLimits) -> Inspection:
+    """Probe and thumbnail ``path`` in the sandbox; every failure becomes an ``IngestError``."""
+    try:
+        return inspect_video(path, limits)
+    except InspectionRefused as exc:
+        raise IngestError(exc.code) from exc
+    except SandboxError as exc:
+        # Our fault, not the file's; the job fails rather than retrying the same bytes.
+        logger.exception("video sandbox failed on a download")
+        raise IngestError(errors.INTERNAL) from exc
 
 
 def _stream(

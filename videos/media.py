@@ -9,14 +9,27 @@ Files are opened the safe way only: the container format comes from the
 file's magic bytes (MP4/MOV or WebM/Matroska, nothing else) and FFmpeg may
 read that one local file and no other. Left to guess, FFmpeg would also open
 HLS playlists or concat lists, which fetch further URLs or local files.
+
+Nothing is decoded before the container and stream headers have been checked
+against :class:`MediaLimits` (frame size, frame rate, duration, stream count,
+codec). Opening itself decodes nothing either: left alone, FFmpeg's stream
+probing decodes the first frames at whatever size the file declares, which is
+how an 11 MB file of 16000x16000 PNG frames cost gigabytes. Decoding is then
+bounded: the decoder refuses frames over the pixel cap, runs single-threaded,
+and a probe or thumbnail decodes at most ``max_decoded_frames`` frames.
+
+These functions run on untrusted bytes in this process; the application calls
+them through :mod:`videos.sandbox`, which runs them in a child process under
+memory and time limits.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
@@ -26,12 +39,14 @@ import numpy as np
 from av.container import InputContainer
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 from av.video.stream import VideoStream
-from PIL import Image
 
 __all__ = [
+    "DEFAULT_ALLOWED_CODECS",
     "Container",
+    "MediaLimits",
     "NotAVideoError",
     "VideoProbe",
+    "VideoTooLargeError",
     "make_thumbnail",
     "probe_video",
     "write_mp4",
@@ -53,12 +68,81 @@ _EBML_MAGIC = b"\x1a\x45\xdf\xa3"  # Matroska / WebM
 _OPEN_OPTIONS = {"protocol_whitelist": "file"}
 # A tail that falls short of the declared duration by more than this is a cut file.
 _TAIL_TOLERANCE_SECONDS = Fraction(1, 2)
+# Opening may run no decoder at all: FFmpeg's stream probing (avformat_find_stream_info)
+# would otherwise decode the first frames at the declared size before we saw that size.
+# No decoder has this name, so every decoder fails to open there; the container's own
+# headers still give codec, frame size, rate and duration.
+_PROBE_NO_DECODER = {"codec_whitelist": "none"}
 # Besides its own errors, PyAV raises these plain ones on damaged input.
 _DAMAGED_INPUT_ERRORS = (av.FFmpegError, ValueError, EOFError, OverflowError)
+# Timestamps are rounded by the muxer, so a true 120 fps file may average 120.4.
+_FPS_SLACK = 1.01
+# A decoder holds back a few packets before its first frame (B-frame reordering).
+_PACKET_SLACK = 32
+# FFmpeg's decoders count padded pixels against max_pixels: macroblock-aligned height
+# and stride-aligned width (3840x2160 H.264 is 3840x2176 coded). The exact cap is the
+# header check's; the decoder's is a backstop with room for the padding.
+_DECODER_PIXEL_SLACK = 1.25
+
+#: FFmpeg codec names (not decoder names: AV1 decodes as "libdav1d") of the video codecs
+#: we serve. Our demo renderer and RunwayML both write H.264 in MP4.
+DEFAULT_ALLOWED_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "mpeg4"})
 
 
 class NotAVideoError(ValueError):
-    """The file is not a video we can play (empty, HTML, truncated, audio only...)."""
+    """The file is not a video we can play (empty, HTML, truncated, audio only...).
+
+    Also raised for a video we will not serve: a codec outside the allow-list, too high
+    a frame rate or too many streams (see :class:`MediaLimits`).
+    """
+
+
+class VideoTooLargeError(NotAVideoError):
+    """A video, but bigger than we serve: more pixels per frame, or more seconds, than allowed.
+
+    A subclass of :class:`NotAVideoError`, so code that only knows that one still refuses
+    the file; callers that tell the user why map it to ``videos.errors.TOO_LARGE``.
+    """
+
+
+@dataclass(frozen=True, kw_only=True)
+class MediaLimits:
+    """What a video may declare before anything of it is decoded, and how much we decode.
+
+    ``max_pixels`` bounds width x height of every video stream (default 3840x2160, so a
+    portrait 2160x3840 passes too); ``max_fps`` the frame rate; ``max_duration_seconds``
+    the length; ``max_streams`` all streams together (video, audio, data); and the video
+    stream's codec must be in ``allowed_codecs`` (FFmpeg codec names, such as ``"h264"``).
+    ``max_decoded_frames`` bounds the frames one probe or one thumbnail decodes.
+
+    Raises:
+        ValueError: a limit is not positive.
+    """
+
+    max_pixels: int = 3840 * 2160
+    max_fps: float = 120.0
+    max_duration_seconds: float = 120.0
+    max_streams: int = 8
+    allowed_codecs: frozenset[str] = field(default=DEFAULT_ALLOWED_CODECS)
+    max_decoded_frames: int = 120
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_pixels",
+            "max_fps",
+            "max_duration_seconds",
+            "max_streams",
+            "max_decoded_frames",
+        ):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+        # Settings hand us lists; compare lower-case names in a frozenset.
+        object.__setattr__(
+            self, "allowed_codecs", frozenset(c.strip().lower() for c in self.allowed_codecs)
+        )
+
+
+_DEFAULT_LIMITS = MediaLimits()
 
 
 @dataclass(frozen=True)
@@ -70,76 +154,84 @@ class VideoProbe:
     container: Container  # "mov" (MP4/MOV) or "matroska" (WebM/MKV)
 
 
-def probe_video(path: Path) -> VideoProbe:
+def probe_video(path: Path, *, limits: MediaLimits | None = None) -> VideoProbe:
     """Check that ``path`` is a complete, playable video and describe its first video stream.
 
     Promises that the file is MP4/MOV or WebM/Matroska by its magic bytes, opens
-    without FFmpeg touching any other file or URL, has a real video stream (not
-    cover art or a still image) whose first frame decodes, and is not cut short:
-    its top-level MP4 boxes fit in the file, and after seeking to the last keyframe
-    the packets are intact and reach the declared end to within half a second.
+    without FFmpeg touching any other file or URL, declares headers within ``limits``
+    (default :class:`MediaLimits`) before anything is decoded, has a real video stream
+    (not cover art or a still image) whose first frame decodes within the frame budget,
+    and is not cut short: its top-level MP4 boxes fit in the file, and after seeking to
+    the last keyframe the packets are intact and reach the declared end to within half
+    a second. ``codec`` is the FFmpeg codec name (``"av1"``, whichever decoder ran).
+
+    This decodes untrusted bytes in the calling process: the application goes through
+    :func:`videos.sandbox.inspect_video` instead.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        NotAVideoError: anything else that is not a playable video.
+        VideoTooLargeError: more pixels per frame or more seconds than ``limits`` allow.
+        NotAVideoError: anything else that is not a playable video we serve.
+        MemoryError: decoding needed more memory than the process may have.
     """
-    with _open_video(path) as (container, stream, name):
-        first = _first_frame(container, stream)
+    limits = limits or _DEFAULT_LIMITS
+    with _open_video(path, limits) as (container, stream, name):
+        first = _first_frame(container, stream, limits)
         width = stream.codec_context.width or first.width
         height = stream.codec_context.height or first.height
-        _check_tail(container, stream, path)
+        _check_tail(container, stream, path, limits)
         duration = _duration_seconds(container, stream)
         if duration is None:
-            # Some files (odd WebMs) carry no duration: count packets.
+            # Some files (odd WebMs) carry no duration: count packets (no decoding).
             container.seek(0)
             duration = _duration_from_packets(container, stream)
+            _check_duration(duration, limits, path)
         return VideoProbe(
             duration=float(duration),
             width=int(width),
             height=int(height),
-            codec=stream.codec_context.name,
+            codec=_codec_name(stream),
             container=name,
         )
 
 
-def make_thumbnail(path: Path, *, at_seconds: float = 1.0, max_width: int = 640) -> bytes:
+def make_thumbnail(
+    path: Path,
+    *,
+    at_seconds: float = 1.0,
+    max_width: int = 640,
+    limits: MediaLimits | None = None,
+) -> bytes:
     """Return JPEG bytes of the frame at ``at_seconds`` (the first frame if the video is shorter).
 
     The image keeps the video's aspect ratio and is scaled down (never up) to at most
-    ``max_width`` pixels wide. The file is opened as safely as by :func:`probe_video`
-    (MP4/MOV or WebM/Matroska by magic bytes, no other file or URL), but not checked
-    as thoroughly: probe first to know the video is complete.
+    ``max_width`` pixels wide. The file is opened and its headers checked as by
+    :func:`probe_video`, but it is not checked as thoroughly: probe first to know the
+    video is complete. Work is bounded: it seeks to the keyframe before ``at_seconds``
+    and decodes at most two seconds' worth of frames (and never more than
+    ``limits.max_decoded_frames``); if that budget runs out first, the last frame
+    decoded is used. The frame is scaled by FFmpeg straight from the decoder's pixels,
+    so no full-size RGB copy is ever made.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        NotAVideoError: the file is not a playable video.
+        VideoTooLargeError: more pixels per frame or more seconds than ``limits`` allow.
+        NotAVideoError: the file is not a playable video we serve.
+        MemoryError: decoding needed more memory than the process may have.
         ValueError: ``max_width`` is smaller than 1.
     """
     if max_width < 1:
         raise ValueError(f"max_width must be positive, got {max_width}")
+    limits = limits or _DEFAULT_LIMITS
     path = Path(path)
-    with _open_video(path) as (container, stream, _):
-        chosen = None
-        start = 0.0
-        try:
-            for index, frame in enumerate(container.decode(stream)):
-                seconds = frame.time if frame.time is not None else index / _fps(stream)
-                if chosen is None:
-                    # Measure from the first frame: some containers start their clock late.
-                    chosen, start = frame, seconds
-                if seconds - start >= at_seconds:
-                    chosen = frame
-                    break
-        except av.FFmpegError as exc:
-            # A frame later in the file is broken; the first one is still a fine thumbnail.
-            if chosen is None:
-                raise NotAVideoError(f"{path.name}: no decodable frame ({exc})") from exc
-        if chosen is None:
-            raise NotAVideoError(f"{path.name}: video stream has no decodable frame")
-        image = chosen.to_image().convert("RGB")
-    if image.width > max_width:
-        height = max(1, round(image.height * max_width / image.width))
-        image = image.resize((max_width, height), Image.Resampling.LANCZOS)
+    with _open_video(path, limits) as (container, stream, _):
+        frame = _frame_near(container, stream, at_seconds, limits, path)
+        width, height = frame.width, frame.height
+        if width > max_width:
+            width, height = max_width, max(1, round(height * max_width / width))
+        image = frame.reformat(
+            width=width, height=height, format="rgb24", interpolation="AREA"
+        ).to_image()
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85, optimize=True)
     return out.getvalue()
@@ -240,10 +332,15 @@ def _sniff_container(path: Path) -> Container | None:
 
 
 @contextmanager
-def _open_video(path: Path) -> Iterator[tuple[InputContainer, VideoStream, Container]]:
+def _open_video(
+    path: Path, limits: MediaLimits
+) -> Iterator[tuple[InputContainer, VideoStream, Container]]:
     """Open ``path`` safely; yield it, its first real video stream and its container name.
 
-    Any FFmpeg failure, on opening or inside the ``with`` block, becomes NotAVideoError.
+    The headers are checked against ``limits`` before this yields, and the stream's
+    decoder is set up to refuse frames over the pixel cap. Any FFmpeg failure, on
+    opening or inside the ``with`` block, becomes NotAVideoError; MemoryError (ours or
+    FFmpeg's ENOMEM) passes through, so a memory limit is not mistaken for a bad file.
     """
     path = Path(path)
     size = path.stat().st_size  # FileNotFoundError for a missing file is a caller bug, not ours
@@ -255,7 +352,11 @@ def _open_video(path: Path) -> Iterator[tuple[InputContainer, VideoStream, Conta
     if name == "mov" and _iso_bmff_truncated(path, size):
         raise NotAVideoError(f"{path.name}: MP4/MOV file is truncated")
     try:
-        container = av.open(str(path), "r", format=name, container_options=_OPEN_OPTIONS)
+        container = av.open(
+            str(path), "r", format=name, container_options=_OPEN_OPTIONS | _PROBE_NO_DECODER
+        )
+    except MemoryError:
+        raise
     except _DAMAGED_INPUT_ERRORS as exc:
         raise NotAVideoError(f"{path.name}: not a readable {name} file ({exc})") from exc
     try:
@@ -267,15 +368,24 @@ def _open_video(path: Path) -> Iterator[tuple[InputContainer, VideoStream, Conta
                 for s in container.streams.video
                 # Cover art in music files is a one-frame "video" stream; skip it.
                 if not s.disposition & av.stream.Disposition.attached_pic
+                and s.codec_context is not None  # no decoder for it in this FFmpeg
                 and s.codec_context.name not in _NON_VIDEO_CODECS
             ),
             None,
         )
         if stream is None:
             raise NotAVideoError(f"{path.name}: no video stream")
+        _check_headers(container, stream, limits, path)
+        context = stream.codec_context
+        # FFmpeg itself refuses any frame far over the cap, including one whose size
+        # changes mid-stream to more than the headers said.
+        context.options = {"max_pixels": str(_decoder_max_pixels(limits))}
+        # One thread: each decoder thread holds frames of its own, and we decode only a
+        # few frames, so threads would multiply memory for little gain.
+        context.thread_count = 1
         try:
             yield container, stream, name
-        except NotAVideoError:
+        except (NotAVideoError, MemoryError):
             raise
         except _DAMAGED_INPUT_ERRORS as exc:
             raise NotAVideoError(f"{path.name}: video does not decode ({exc})") from exc
@@ -283,20 +393,144 @@ def _open_video(path: Path) -> Iterator[tuple[InputContainer, VideoStream, Conta
         container.close()
 
 
-def _first_frame(container: InputContainer, stream: VideoStream) -> av.VideoFrame:
-    for frame in container.decode(stream):
+def _check_headers(
+    container: InputContainer, stream: VideoStream, limits: MediaLimits, path: Path
+) -> None:
+    """Refuse, from the headers alone, a video we would never serve.
+
+    Raises:
+        VideoTooLargeError: a video stream over ``max_pixels``, or a declared duration
+            over ``max_duration_seconds``.
+        NotAVideoError: too many streams, a codec outside the allow-list, or a frame
+            rate over ``max_fps``.
+
+    A stream whose size the headers do not give (MPEG-4 Part 2 in MP4 reads as 0x0
+    without a decoder) passes here; the decoder's own ``max_pixels`` still refuses any
+    frame over the cap, as a decoding error.
+    """
+    name = path.name
+    count = len(container.streams)
+    if count > limits.max_streams:
+        raise NotAVideoError(f"{name}: {count} streams, at most {limits.max_streams} allowed")
+    # Size first: for a huge video in an odd codec, "too large" is the more useful answer.
+    for video in container.streams.video:
+        if video.disposition & av.stream.Disposition.attached_pic:
+            continue  # cover art: never decoded, never shown by a player
+        context = video.codec_context
+        width, height = (context.width, context.height) if context else (0, 0)
+        if width * height > limits.max_pixels:
+            raise VideoTooLargeError(
+                f"{name}: {width}x{height} frames, at most {limits.max_pixels} pixels allowed"
+            )
+    duration = _duration_seconds(container, stream)
+    if duration is not None:
+        _check_duration(duration, limits, path)
+    codec = _codec_name(stream)
+    if codec not in limits.allowed_codecs:
+        raise NotAVideoError(f"{name}: codec {codec!r} is not one we serve")
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    if rate and float(rate) > limits.max_fps * _FPS_SLACK:
+        raise NotAVideoError(f"{name}: {float(rate):.2f} fps, at most {limits.max_fps} allowed")
+
+
+def _decoder_max_pixels(limits: MediaLimits) -> int:
+    return math.ceil(limits.max_pixels * _DECODER_PIXEL_SLACK)
+
+
+def _check_duration(seconds: float, limits: MediaLimits, path: Path) -> None:
+    if seconds > limits.max_duration_seconds:
+        raise VideoTooLargeError(
+            f"{path.name}: {seconds:.1f} s long, at most {limits.max_duration_seconds} s allowed"
+        )
+
+
+def _codec_name(stream: VideoStream) -> str:
+    """FFmpeg's name for the stream's codec, whichever decoder handles it."""
+    return stream.codec_context.codec.canonical_name
+
+
+def _decoded_frames(
+    container: InputContainer, stream: VideoStream, max_frames: int
+) -> Iterator[av.VideoFrame]:
+    """Decode ``stream`` from where the container stands: at most ``max_frames`` frames.
+
+    Packets are counted too, since a hostile stream can feed the decoder packet after
+    packet that yield no frame; a few beyond ``max_frames`` cover reordering delay.
+    The demuxer's final empty packet flushes the decoder at the end of the file.
+    """
+    frames = 0
+    for packets, packet in enumerate(container.demux(stream), start=1):
+        if packets > max_frames + _PACKET_SLACK:
+            return
+        for frame in packet.decode():
+            if not isinstance(frame, av.VideoFrame):  # pragma: no cover - a video stream
+                continue
+            yield frame
+            frames += 1
+            if frames >= max_frames:
+                return
+
+
+def _first_frame(
+    container: InputContainer, stream: VideoStream, limits: MediaLimits
+) -> av.VideoFrame:
+    for frame in _decoded_frames(container, stream, limits.max_decoded_frames):
         return frame
     raise NotAVideoError("video stream has no decodable frame")
 
 
-def _check_tail(container: InputContainer, stream: VideoStream, path: Path) -> None:
+def _frame_near(
+    container: InputContainer,
+    stream: VideoStream,
+    at_seconds: float,
+    limits: MediaLimits,
+    path: Path,
+) -> av.VideoFrame:
+    """The first frame at or after ``at_seconds`` from the start, within the frame budget.
+
+    Seeks to the keyframe before that time rather than decoding from the start. A video
+    no longer than ``at_seconds`` gives its first frame; if the budget runs out first,
+    the last frame decoded is close enough. If seeking or decoding there fails, the
+    first frame of the video will do.
+    """
+    duration = _duration_seconds(container, stream)
+    time_base = stream.time_base
+    start = stream.start_time or 0
+    if at_seconds > 0 and time_base and (duration is None or duration > at_seconds):
+        budget = min(limits.max_decoded_frames, math.ceil(2 * _fps(stream)))
+        target = start + int(Fraction(at_seconds) / time_base)
+        chosen = None
+        try:
+            container.seek(target, stream=stream, backward=True, any_frame=False)
+            for frame in _decoded_frames(container, stream, max(1, budget)):
+                chosen = frame
+                if frame.time is None or frame.time - float(start * time_base) >= at_seconds:
+                    break
+        except MemoryError:
+            raise  # av.error.MemoryError is an FFmpegError too: keep it a memory failure
+        except av.FFmpegError:
+            # A broken stretch late in the file; the first frame is still a fine thumbnail.
+            pass
+        if chosen is not None:
+            return chosen
+        container.seek(start, stream=stream, backward=True, any_frame=False)
+    for frame in _decoded_frames(container, stream, 1):
+        return frame
+    raise NotAVideoError(f"{path.name}: video stream has no decodable frame")
+
+
+def _check_tail(
+    container: InputContainer, stream: VideoStream, path: Path, limits: MediaLimits
+) -> None:
     """Raise NotAVideoError if the last GOP of ``stream`` is missing or damaged.
 
-    Seeks to the last keyframe before the declared end and reads to the end of the
-    file: every packet must be intact and the last must reach that end within half a
-    second. This catches files cut short on the server, which still open and decode.
-    The declared end is the stream's duration, or the container's (WebM keeps only
-    that one); with neither there is nothing to compare and the check passes.
+    Seeks to the last keyframe before the declared end and reads (demuxes, never
+    decodes) to the end of the file: every packet must be intact and the last must
+    reach that end within half a second. This catches files cut short on the server,
+    which still open and decode. The declared end is the stream's duration, or the
+    container's (WebM keeps only that one); with neither there is nothing to compare
+    and the check passes. Packets running on past the declared end count too: a file
+    whose real length is over the limit raises VideoTooLargeError.
     """
     time_base = stream.time_base
     if time_base is None:
@@ -320,6 +554,8 @@ def _check_tail(container: InputContainer, stream: VideoStream, path: Path) -> N
         reached = packet_end if reached is None else max(reached, packet_end)
     if reached is None or (end - reached) * time_base > _TAIL_TOLERANCE_SECONDS:
         raise NotAVideoError(f"{Path(path).name}: the video stops before its declared end")
+    # A header can understate the length (Matroska's is only a hint); the packets cannot.
+    _check_duration(float((reached - (stream.start_time or 0)) * time_base), limits, Path(path))
 
 
 def _duration_seconds(container: InputContainer, stream: VideoStream) -> float | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.db import DatabaseError
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,8 +18,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from common.api import CURSOR_PARAMETERS, OwnerMixin, parse_bool, validated
+from common.authentication import forget_failures, raise_if_locked_out
 from common.pagination import NewestFirstCursorPagination
 from common.parsers import SafeJSONParser
+from common.throttling import WRITE_THROTTLES
 from dreams import selectors, services
 from dreams.accounts import account_register
 from dreams.api.serializers import (
@@ -46,7 +49,17 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
     # Any segment: a malformed id is the API's own JSON 404, not the URL resolver's page.
     lookup_value_regex = "[^/]+"
     serializer_class = DreamSerializer
-    throttle_scope = "video_generation"  # only the actions that list ScopedRateThrottle
+    # Writes that cost storage, fetches or videos have budgets (``common.throttling``).
+    _THROTTLE_SCOPES = {
+        "create": "dream_write",
+        "update": "dream_write",
+        "partial_update": "dream_write",
+        "with_video": "video_generation",
+    }
+
+    def get_throttles(self):
+        self.throttle_scope = self._THROTTLE_SCOPES.get(self.action)
+        return [throttle() for throttle in WRITE_THROTTLES] if self.throttle_scope else []
 
     def _get(self, request: Request, pk: str):
         dream = selectors.dream_get(owner=self.owner(request), dream_id=pk)
@@ -140,12 +153,7 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=DreamWithVideoInputSerializer, responses={201: DreamWithJobSerializer})
-    @action(
-        detail=False,
-        methods=["post"],
-        url_path="with-video",
-        throttle_classes=[ScopedRateThrottle],
-    )
+    @action(detail=False, methods=["post"], url_path="with-video")
     def with_video(self, request: Request) -> Response:
         """Create a dream and start generating its video at once."""
         data = validated(DreamWithVideoInputSerializer, request)
@@ -169,6 +177,7 @@ class RegisterView(OwnerMixin, APIView):
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer})
     def post(self, request: Request) -> Response:
+        """A new account and its token; at most ``SIGNUP_RATE`` per client address (429)."""
         data = validated(RegisterSerializer, request)
         user, token = account_register(request=request, **data)
         body = {
@@ -188,16 +197,21 @@ class TokenView(OwnerMixin, APIView):
 
     @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
     def post(self, request: Request) -> Response:
+        """The account's token. Too many failures from one address, or on one username,
+        lock sign-in for a while: 429 with ``Retry-After``, even for the right password."""
         data = validated(TokenRequestSerializer, request)
         user = authenticate(request, username=data["username"], password=data["password"])
+        if user is None:
+            raise_if_locked_out(request)
         if user is None or not user.is_active:
             raise AuthenticationFailed("Unable to log in with those credentials.")
+        forget_failures(request, user)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
 class GenerateVideoView(OwnerMixin, APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = WRITE_THROTTLES
     throttle_scope = "video_generation"
 
     @extend_schema(request=GenerateVideoInputSerializer, responses={202: JobEnvelopeSerializer})
@@ -224,17 +238,47 @@ class GenerateVideoView(OwnerMixin, APIView):
 
 class StoreVideoView(OwnerMixin, APIView):
     parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
+    throttle_classes = WRITE_THROTTLES
+    throttle_scope = "video_store"
+    accepts_uploads = True  # its body may be a whole video (common.uploads)
+
+    def check_before_body(self, request: Request) -> None:
+        """No upload is read for a caller without dreams, or for a dream in the query
+        string (``?dream_id=``, what our client sends) that is not theirs."""
+        owner = self.owner(request)
+        dream_id = request.query_params.get("dream_id")
+        if dream_id:
+            found = selectors.dream_get(owner=owner, dream_id=dream_id) is not None
+        else:
+            found = owner is not None and selectors.dream_list(owner=owner).exists()
+        if not found:
+            raise Http404("No such dream.")
 
     @extend_schema(
         request={
             "application/json": StoreVideoInputSerializer,
             "multipart/form-data": StoreVideoInputSerializer,
         },
+        parameters=[
+            OpenApiParameter(
+                "dream_id",
+                OpenApiTypes.UUID,
+                description="The body's dream_id again, so an upload for a wrong dream is "
+                "refused before it is read",
+            )
+        ],
         responses={202: DreamWithJobSerializer},
     )
     def post(self, request: Request) -> Response:
-        """Store a video made elsewhere (a URL, or an uploaded file) permanently for a dream."""
+        """Store a video made elsewhere (a URL, or an uploaded file) permanently for a dream.
+
+        ``dream_id`` goes in the body; an upload should also send it in the query string,
+        so a wrong dream is refused before the file is read.
+        """
         data = validated(StoreVideoInputSerializer, request)
+        query_id = request.query_params.get("dream_id")
+        if query_id and query_id != str(data["dream_id"]):
+            raise ValidationError({"dream_id": ["Differs from the dream_id in the query."]})
         owner = self.owner(request)
         dream = selectors.dream_get(owner=owner, dream_id=data["dream_id"])
         if dream is None:

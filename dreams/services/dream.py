@@ -18,11 +18,14 @@ from dreams.ownership import dream_model_for, dreams_of, job_subject
 from dreams.services.video import dream_video_generate, dream_video_path, dream_video_store
 from videos.catalog import DEFAULT_DURATION_SECONDS, DEFAULT_RATIO
 from videos.jobs.control import video_jobs_cancel_for
+from videos.jobs.submission import OverLimit
 from videos.models import VideoJob
 from videos.prompts import build_video_prompt
 
-# Edits to these fields put an approved public dream back in the moderation queue.
-_MODERATED_FIELDS = frozenset({"title", "content", "video_url", "video_asset"})
+# Edits to what the public sees put an approved public dream back in the moderation queue.
+_MODERATED_FIELDS = frozenset(
+    {"title", "content", "analysis", "video_prompt", "video_url", "thumbnail_url", "video_asset"}
+)
 # Fields a dream's validation leaves out: set by us, not by the owner.
 _NOT_CLEANED = ["owner", "video_asset", "moderated_by"]
 
@@ -124,9 +127,9 @@ def dream_create_replayed(
 ) -> AbstractDream:
     """Create a dream written while the database was down, with its own id and timestamps.
 
-    ``data`` is what ``dream_store`` journaled. The owner's in-flight cap does not
-    apply to its video (the request was accepted when it was made). Raises
-    ``ValidationError`` when the data no longer validates.
+    ``data`` is what ``dream_store`` journaled. A video over the owner's in-flight cap
+    is not started but recorded as failed (``too_many_jobs``), so the owner sees it and
+    can start it again. Raises ``ValidationError`` when the data no longer validates.
     """
     data = dict(data)
     generate = data.pop("generate_video", False)
@@ -147,7 +150,7 @@ def dream_create_replayed(
     dream.full_clean(exclude=[*_NOT_CLEANED, "id"])
     dream.save(force_insert=True)
     if video_url:
-        dream_video_store(owner=owner, dream=dream, source_url=video_url, enforce_limit=False)
+        dream_video_store(owner=owner, dream=dream, source_url=video_url, over_limit=OverLimit.FAIL)
     elif generate:
         dream_video_generate(
             owner=owner,
@@ -156,7 +159,7 @@ def dream_create_replayed(
             duration=dream.video_duration,
             ratio=ratio,
             seed=seed,
-            enforce_limit=False,
+            over_limit=OverLimit.FAIL,
         )
     return dream
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from common.owners import Owner
-from dreams.models import AbstractDream, DemoDream, Dream, VideoStatus
+from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus, VideoStatus
 from dreams.ownership import job_subject
 from videos.catalog import DEFAULT_RATIO
-from videos.jobs.submission import video_ingest_submit, video_job_submit_generation
-from videos.models import JobKind, JobStatus, VideoJob
+from videos.jobs.submission import OverLimit, video_ingest_submit, video_job_submit_generation
+from videos.models import JobStatus, VideoJob
 
 # What a video job changes on its dream; re-read after a job was submitted for it.
 _VIDEO_STATE_FIELDS = ("video_status", "video_asset", "video_url", "thumbnail_url", "updated_at")
@@ -42,12 +44,6 @@ def _render_hints(dream: AbstractDream) -> dict[str, Any]:
     }
 
 
-def _save_fields(dream: AbstractDream, fields: dict[str, Any]) -> None:
-    for name, value in fields.items():
-        setattr(dream, name, value)
-    dream.save(update_fields=list(fields))
-
-
 @transaction.atomic
 def dream_video_generate(
     *,
@@ -57,14 +53,15 @@ def dream_video_generate(
     duration: int,
     ratio: str = DEFAULT_RATIO,
     seed: int | None = None,
-    enforce_limit: bool = True,
+    over_limit: OverLimit = OverLimit.RAISE,
 ) -> VideoJob:
     """Queue a generated video for ``dream``; the dream shows the job's progress from now on.
 
-    Raises ``JobLimitExceeded`` when the owner has too many jobs in flight (unless
-    ``enforce_limit`` is false: replays and moderators).
+    The prompt and duration become the dream's only with the video they made (see
+    ``dream_video_sync``): a job that fails or is cancelled changes nothing anyone sees.
+    Over the owner's in-flight cap ``over_limit`` decides (``videos.jobs.submission``):
+    by default raise ``JobLimitExceeded``.
     """
-    _save_fields(dream, {"video_prompt": prompt, "video_duration": duration})
     job = video_job_submit_generation(
         owner=owner,
         subject=job_subject(dream),
@@ -73,7 +70,7 @@ def dream_video_generate(
         ratio=ratio,
         seed=seed,
         hints=_render_hints(dream),
-        enforce_limit=enforce_limit,
+        over_limit=over_limit,
     )
     dream.refresh_from_db(fields=_VIDEO_STATE_FIELDS)  # as the job's announcement left it
     return job
@@ -90,20 +87,18 @@ def dream_video_store(
     video_prompt: str = "",
     video_duration: int | None = None,
     enqueue: bool = True,
-    enforce_limit: bool = True,
+    over_limit: OverLimit = OverLimit.RAISE,
 ) -> VideoJob:
     """Copy a video made elsewhere (a URL, or an uploaded file) into our storage for ``dream``.
 
-    Idempotent for a URL already being copied for this dream. Raises
-    ``JobLimitExceeded`` like ``dream_video_generate``.
+    Until our copy is stored the dream points at the given URL; its prompt and duration
+    change with the stored video, as for ``dream_video_generate``. Idempotent for a URL
+    already being copied for this dream. Raises ``JobLimitExceeded`` like
+    ``dream_video_generate``.
     """
-    fields: dict[str, Any] = {"video_url": source_url} if source_url else {}
-    if video_prompt:
-        fields["video_prompt"] = video_prompt
-    if video_duration:
-        fields["video_duration"] = video_duration
-    if fields:
-        _save_fields(dream, fields)
+    if source_url:
+        dream.video_url = source_url
+        dream.save(update_fields=["video_url"])
     job = video_ingest_submit(
         owner=owner,
         subject=job_subject(dream),
@@ -113,7 +108,7 @@ def dream_video_store(
         prompt=video_prompt,
         duration=video_duration or dream.video_duration,
         enqueue=enqueue,
-        enforce_limit=enforce_limit,
+        over_limit=over_limit,
     )
     dream.refresh_from_db(fields=_VIDEO_STATE_FIELDS)  # as the job's announcement left it
     return job
@@ -145,6 +140,22 @@ def dream_video_sync(*, job: VideoJob) -> None:
         return
     fields: dict[str, Any] = {"updated_at": timezone.now()}
     if job.status == JobStatus.SUCCEEDED and job.asset_id:
+        shows_something_new = ~Q(video_asset_id=job.asset_id)
+        if job.prompt:
+            shows_something_new |= ~Q(video_prompt=job.prompt)
+        if (
+            settings.DREAMS_PREMODERATION
+            and model.objects.filter(shows_something_new, pk=dream_id).exists()
+        ):
+            # A new video (or prompt) is new content: an approved public dream is reviewed.
+            fields["moderation_status"] = Case(
+                When(
+                    is_public=True,
+                    moderation_status=ModerationStatus.APPROVED,
+                    then=Value(ModerationStatus.PENDING),
+                ),
+                default=F("moderation_status"),
+            )
         fields |= {
             "video_status": VideoStatus.READY,
             "video_asset_id": job.asset_id,
@@ -153,8 +164,7 @@ def dream_video_sync(*, job: VideoJob) -> None:
         }
         if job.prompt:
             fields["video_prompt"] = job.prompt
-        if job.kind == JobKind.GENERATE:
-            fields["video_duration"] = job.duration
+        fields["video_duration"] = job.duration
     elif (
         job.status in (JobStatus.CANCELLED, JobStatus.FAILED)
         and model.objects.filter(pk=dream_id, video_asset__isnull=False).exists()

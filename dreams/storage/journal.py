@@ -34,6 +34,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from common.exceptions import ServiceBusy
+
 logger = logging.getLogger(__name__)
 
 PENDING, REPLAYING, REPLAYED, UNREPLAYABLE = "pending", "replaying", "replayed", "unreplayable"
@@ -106,18 +108,64 @@ def _row_to_record(row: tuple) -> EmergencyRecord:
 _COLUMNS = "id, owner_user_id, owner_session, payload, created_at, state, error"
 
 
+class JournalFull(ServiceBusy):
+    """The journal holds as much as it may (for this owner, or for everyone): try later."""
+
+
+def _usage(conn: sqlite3.Connection, where: str = "", params: tuple = ()) -> tuple[int, int]:
+    """(records, payload bytes) waiting for replay, optionally of one owner."""
+    row = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(payload AS BLOB))), 0) FROM records "  # noqa: S608
+        f"WHERE state IN (?, ?) {where}",
+        (PENDING, REPLAYING, *params),
+    ).fetchone()
+    return row[0], row[1]
+
+
+def _check_quota(conn, *, owner_user_id: int | None, owner_session: str, size: int) -> None:
+    records, used = _usage(conn)
+    if records >= settings.EMERGENCY_MAX_RECORDS or used + size > settings.EMERGENCY_MAX_BYTES:
+        raise JournalFull("We are saving too many dreams offline right now; try again shortly.")
+    if owner_user_id is not None:
+        mine = _usage(conn, "AND owner_user_id = ?", (owner_user_id,))
+    else:
+        mine = _usage(conn, "AND owner_session = ? AND owner_user_id IS NULL", (owner_session,))
+    if (
+        mine[0] >= settings.EMERGENCY_MAX_RECORDS_PER_OWNER
+        or mine[1] + size > settings.EMERGENCY_MAX_BYTES_PER_OWNER
+    ):
+        raise JournalFull("You have saved as many dreams offline as we can keep; try again soon.")
+
+
 def emergency_append(
     *, owner_user_id: int | None, owner_session: str, payload: dict[str, Any]
 ) -> EmergencyRecord:
-    """Durably journal one dream (and its video request); returns the record as stored."""
+    """Durably journal one dream (and its video request); returns the record as stored.
+
+    Raises ``JournalFull`` when the owner's or everyone's budget (records and bytes,
+    ``EMERGENCY_MAX_*``) would be exceeded: an outage must not let one client fill the disk.
+    """
     record_id = str(uuid.uuid4())
     now = timezone.now()
+    body = json.dumps(payload)
     with journal_connection() as conn:
-        conn.execute(
-            "INSERT INTO records (id, owner_user_id, owner_session, payload, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (record_id, owner_user_id, owner_session, json.dumps(payload), now.isoformat()),
-        )
+        conn.execute("BEGIN IMMEDIATE")  # the quota check and the insert are one step
+        try:
+            _check_quota(
+                conn,
+                owner_user_id=owner_user_id,
+                owner_session=owner_session,
+                size=len(body.encode()),
+            )
+            conn.execute(
+                "INSERT INTO records (id, owner_user_id, owner_session, payload, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (record_id, owner_user_id, owner_session, body, now.isoformat()),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
     _pending_cache.update(1)
     return EmergencyRecord(record_id, owner_user_id, owner_session, payload, now, PENDING, "")
 

@@ -315,7 +315,9 @@ export class DreamVideoService {
       if (thumbnailUrl) form.append("thumbnail_url", thumbnailUrl);
       if (prompt) form.append("video_prompt", prompt);
       if (duration) form.append("video_duration", String(duration));
-      return this.request("POST", "/api/ai/store-video", { form, signal });
+      // The id in the query too: the server refuses a wrong dream before reading the file.
+      const path = `/api/ai/store-video?dream_id=${encodeURIComponent(dreamId)}`;
+      return this.request("POST", path, { form, signal });
     }
     const json = withoutUndefined({
       dream_id: dreamId,

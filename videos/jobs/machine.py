@@ -122,11 +122,18 @@ def job_finish(
         fields |= {"progress": 1.0, "asset": asset, "error_code": "", "error_message": ""}
     else:
         fields |= {"error_code": code, "error_message": message[:1000]}
+    staged = job.staged_file
+    if staged:
+        fields["staged_file"] = ""
     with transaction.atomic():
         expected = [s for s in ACTIVE_JOB_STATUSES if status in TRANSITIONS[s]]
         if not job_transition(job, expected=expected, to=status, **fields):
             return False
         announce(job)
+        if staged:
+            # An upload's bytes are only needed until the job ends, however it ends.
+            name, storage = staged.name, staged.storage
+            transaction.on_commit(lambda: storage.delete(name))
     return True
 
 
@@ -243,9 +250,6 @@ def _ingest(job: VideoJob) -> None:
     else:
         asset = video_asset_create_from_url(url=job.source_url, source_kind=VideoSource.URL)
     job_finish(job, status=JobStatus.SUCCEEDED, asset=asset)
-    if job.staged_file:
-        job.staged_file.delete(save=False)
-        VideoJob.objects.filter(pk=job.pk).update(staged_file="")
 
 
 def _retry_later(job: VideoJob, *, code: str, message: str, retry_after: float | None) -> None:

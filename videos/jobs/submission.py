@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.utils import timezone
 
 from common.exceptions import LimitExceeded
 from common.owners import Owner
+from videos import errors
 from videos.catalog import DEFAULT_DURATION_SECONDS, DEFAULT_RATIO
 from videos.jobs.machine import announce, enqueue_advance
 from videos.models import ACTIVE_JOB_STATUSES, JobKind, JobStatus, VideoJob
@@ -40,6 +43,14 @@ def _lock_owner(owner: Owner) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [owner.session_key])
 
 
+class OverLimit(StrEnum):
+    """What a submission over the owner's in-flight cap does."""
+
+    RAISE = "raise"  # refuse: JobLimitExceeded (a request, which the caller can repeat)
+    FAIL = "fail"  # keep a record: the job is created failed with ``too_many_jobs``
+    IGNORE = "ignore"  # start it anyway (a moderator's request)
+
+
 def check_in_flight_limit(owner: Owner) -> None:
     """Raise ``JobLimitExceeded`` when ``owner`` has the most jobs in flight allowed.
 
@@ -55,9 +66,28 @@ def check_in_flight_limit(owner: Owner) -> None:
         )
 
 
-def _start(job: VideoJob, *, enqueue: bool = True) -> None:
+def _within_limit(owner: Owner, over_limit: OverLimit) -> bool:
+    """Whether the job may start; raises for ``OverLimit.RAISE`` when it may not."""
+    if over_limit == OverLimit.IGNORE:
+        return True
+    try:
+        check_in_flight_limit(owner)
+    except JobLimitExceeded:
+        if over_limit == OverLimit.RAISE:
+            raise
+        return False
+    return True
+
+
+def _start(job: VideoJob, *, allowed: bool = True, enqueue: bool = True) -> None:
+    if not allowed:
+        # Never lost silently: the job exists, failed, and says why.
+        job.status, job.finished_at = JobStatus.FAILED, timezone.now()
+        job.error_code = errors.TOO_MANY_JOBS
+        job.error_message = errors.message_for(errors.TOO_MANY_JOBS)
+        job.save(update_fields=["status", "finished_at", "error_code", "error_message"])
     announce(job)
-    if enqueue:
+    if allowed and enqueue:
         transaction.on_commit(lambda: enqueue_advance(job.id))
 
 
@@ -71,16 +101,15 @@ def video_job_submit_generation(
     seed: int | None = None,
     subject: Subject | None = None,
     hints: dict[str, Any] | None = None,
-    enforce_limit: bool = True,
+    over_limit: OverLimit = OverLimit.RAISE,
 ) -> VideoJob:
     """Queue a generation job; the worker picks it up once this transaction commits.
 
     ``hints`` (title, emotions, keywords) are for renderers that read more than the
-    prompt. Raises ``JobLimitExceeded`` when the owner has too many jobs in flight
-    (unless ``enforce_limit`` is false: replays and moderators).
+    prompt. Over the owner's in-flight cap, ``over_limit`` decides: by default raise
+    ``JobLimitExceeded``.
     """
-    if enforce_limit:
-        check_in_flight_limit(owner)
+    allowed = _within_limit(owner, over_limit)
     job = VideoJob.objects.create(
         kind=JobKind.GENERATE,
         provider=default_provider_name(),
@@ -92,7 +121,7 @@ def video_job_submit_generation(
         **owner.as_filter(),
         **(subject or {}),
     )
-    _start(job)
+    _start(job, allowed=allowed)
     return job
 
 
@@ -107,14 +136,14 @@ def video_ingest_submit(
     thumbnail_url: str = "",
     prompt: str = "",
     enqueue: bool = True,
-    enforce_limit: bool = True,
+    over_limit: OverLimit = OverLimit.RAISE,
 ) -> VideoJob:
     """Queue copying a video (a URL, or an uploaded file) into our storage for ``subject``.
 
     Idempotent: while a copy of the same URL for the same subject is in flight or
     done, the existing job is returned instead of a second copy. With
     ``enqueue=False`` the caller runs the job itself (``machine.video_job_advance``).
-    Raises ``JobLimitExceeded`` like ``video_job_submit_generation``.
+    Over the cap, ``over_limit`` decides, as for ``video_job_submit_generation``.
     """
     if source_url:
         existing = (
@@ -125,8 +154,7 @@ def video_ingest_submit(
         )
         if existing is not None:
             return existing
-    if enforce_limit:
-        check_in_flight_limit(owner)
+    allowed = _within_limit(owner, over_limit)
     job = VideoJob(
         kind=JobKind.INGEST,
         provider=VideoSource.UPLOAD if upload is not None else VideoSource.URL,
@@ -137,8 +165,8 @@ def video_ingest_submit(
         **owner.as_filter(),
         **subject,
     )
-    if upload is not None:
+    if upload is not None and allowed:  # a refused job keeps no bytes
         job.staged_file.save(f"{job.id}.upload", upload, save=False)
     job.save(force_insert=True)
-    _start(job, enqueue=enqueue)
+    _start(job, allowed=allowed, enqueue=enqueue)
     return job

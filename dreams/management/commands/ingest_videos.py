@@ -11,6 +11,7 @@ from dreams.models import DemoDream, Dream
 from dreams.ownership import dream_owner
 from dreams.services import dream_video_store
 from videos.jobs.machine import video_job_advance
+from videos.jobs.submission import OverLimit
 from videos.models import JobStatus
 
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
                 dream=dream,
                 source_url=dream.video_url,
                 enqueue=False,
-                enforce_limit=False,
+                over_limit=OverLimit.IGNORE,
             )
             # Run the copy here, step by step, until it ends (retries are not waited for).
             for _ in range(5):

@@ -1,0 +1,188 @@
+"""videos.sandbox: probe and thumbnail in one limited child process, answers as our codes.
+
+Real files and real child processes. The 16000x16000 bomb and the memory limit are in
+``tests/hostile/test_decompression_bomb.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.hostile.crafted_videos import encoded_clip, png_mov
+from tests.support.mp4s import make_mp4
+from videos import errors
+from videos.assets import video_asset_create_from_file, video_asset_create_from_url
+from videos.ingest import IngestError
+from videos.media import MediaLimits, probe_video
+from videos.models import VideoAsset
+from videos.sandbox import (
+    Inspection,
+    InspectionRefused,
+    SandboxLimits,
+    _child_env,
+    inspect_video,
+    limits_from_settings,
+)
+from videos.sources import VideoSource
+
+GARBAGE = b"\x89PNG but not really " * 8
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2 s of 160x120 H.264, as our demo renderer writes it."""
+    return make_mp4(tmp_path_factory.mktemp("sandbox") / "clip.mp4", width=160, height=120)
+
+
+def jpeg_size(data: bytes) -> tuple[int, int]:
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG"
+    return image.size
+
+
+def refusal(path: Path, limits: SandboxLimits | None = None) -> InspectionRefused:
+    with pytest.raises(InspectionRefused) as caught:
+        inspect_video(path, limits)
+    return caught.value
+
+
+def test_one_child_probes_and_thumbnails(clip: Path) -> None:
+    inspection = inspect_video(clip)
+    assert isinstance(inspection, Inspection)
+    probe, thumbnail = inspection  # unpacks as a pair
+    assert probe == probe_video(clip)  # the same answer as in process
+    assert jpeg_size(thumbnail) == (160, 120)  # never scaled up
+
+
+def test_the_thumbnail_width_is_a_limit(clip: Path) -> None:
+    assert jpeg_size(inspect_video(clip, SandboxLimits(thumbnail_width=80)).thumbnail) == (80, 60)
+
+
+def test_over_the_pixel_cap_is_too_large(tmp_path: Path) -> None:
+    path = png_mov(tmp_path / "big.mov", width=4000, height=2200, payload=GARBAGE)
+    refused = refusal(path)
+    assert refused.code == errors.TOO_LARGE
+    assert "4000x2200" in refused.detail
+
+
+def test_over_the_duration_cap_is_too_large(tmp_path: Path) -> None:
+    path = encoded_clip(tmp_path / "three.mp4", frames=72)  # 3 s
+    limits = SandboxLimits(media=MediaLimits(max_duration_seconds=2))
+    assert refusal(path, limits).code == errors.TOO_LARGE
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda d: encoded_clip(d / "m.mov", codec="mjpeg", fmt="mov", pix_fmt="yuvj420p"),
+        lambda d: encoded_clip(d / "fast.mp4", fps=240, frames=24),
+        lambda d: encoded_clip(d / "crowded.mp4", audio_streams=4),
+        lambda d: png_mov(d / "garbage.mov", width=64, height=48, payload=GARBAGE),
+    ],
+    ids=["codec", "fps", "streams", "png"],
+)
+def test_what_we_do_not_serve_is_not_a_video(tmp_path: Path, make) -> None:
+    assert refusal(make(tmp_path)).code == errors.NOT_A_VIDEO
+
+
+def test_an_html_page_is_not_a_video(tmp_path: Path) -> None:
+    page = tmp_path / "video.mp4"
+    page.write_text("<!DOCTYPE html><html><body>403</body></html>")
+    assert refusal(page).code == errors.NOT_A_VIDEO
+
+
+def test_a_missing_file_raises_before_any_child(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        inspect_video(tmp_path / "nope.mp4")
+
+
+def test_a_child_over_its_time_limit_is_killed_and_reported(clip: Path) -> None:
+    # 50 ms is not even enough to start Python: the child is killed mid-way.
+    started = time.monotonic()
+    refused = refusal(clip, SandboxLimits(seconds=0.05))
+    assert time.monotonic() - started < 2
+    assert refused.code == errors.TOO_LARGE
+    assert "took over" in refused.detail
+
+
+def test_the_child_gets_none_of_our_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://user:secret@db/app")
+    monkeypatch.setenv("RUNWAYML_API_SECRET", "key_secret")
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "dreamjourney.settings")
+    env = _child_env()
+    assert not {"DATABASE_URL", "RUNWAYML_API_SECRET", "DJANGO_SETTINGS_MODULE"} & set(env)
+    assert env["MALLOC_ARENA_MAX"] == "2"
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"memory_mb": 128}, {"seconds": 0}, {"thumbnail_width": 0}], ids=str
+)
+def test_sandbox_limits_are_checked(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        SandboxLimits(**kwargs)
+
+
+def test_limits_come_from_settings(settings) -> None:
+    settings.VIDEO_MAX_PIXELS = 1920 * 1080
+    settings.VIDEO_MAX_FPS = 60.0
+    settings.VIDEO_MAX_DURATION_SECONDS = 30.0
+    settings.VIDEO_MAX_STREAMS = 2
+    settings.VIDEO_ALLOWED_CODECS = ["h264", "VP9"]
+    settings.VIDEO_PROBE_MEMORY_MB = 768
+    settings.VIDEO_PROBE_SECONDS = 10.0
+    assert limits_from_settings() == SandboxLimits(
+        media=MediaLimits(
+            max_pixels=1920 * 1080,
+            max_fps=60.0,
+            max_duration_seconds=30.0,
+            max_streams=2,
+            allowed_codecs=frozenset({"h264", "vp9"}),
+        ),
+        memory_mb=768,
+        seconds=10.0,
+    )
+
+
+# --- assets: every stored video goes through the sandbox ---------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_asset_is_probed_and_thumbnailed_by_the_sandbox(clip: Path) -> None:
+    asset = video_asset_create_from_file(path=clip, source_kind=VideoSource.UPLOAD)
+    assert (asset.width, asset.height, asset.codec) == (160, 120, "h264")
+    assert asset.duration == pytest.approx(2.0, abs=1 / 24)
+    with asset.thumbnail.open("rb") as fh:
+        assert jpeg_size(fh.read()) == (160, 120)
+
+
+@pytest.mark.django_db
+def test_the_settings_reach_the_sandbox(clip: Path, settings) -> None:
+    settings.VIDEO_MAX_PIXELS = 100 * 100
+    with pytest.raises(IngestError) as caught:
+        video_asset_create_from_file(path=clip, source_kind=VideoSource.UPLOAD)
+    assert caught.value.code == errors.TOO_LARGE
+    assert caught.value.message == errors.message_for(errors.TOO_LARGE)
+    assert not VideoAsset.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_download_is_stored_with_the_thumbnail_its_inspection_made(files, video_bytes) -> None:
+    asset = video_asset_create_from_url(url=files.url_for("/dream.mp4"), source_kind="url")
+    assert asset.bytes == len(video_bytes)
+    with asset.thumbnail.open("rb") as fh:
+        assert jpeg_size(fh.read()) == (64, 48)
+
+
+@pytest.mark.django_db
+def test_a_refused_download_stores_nothing(files, tmp_path: Path) -> None:
+    big = png_mov(tmp_path / "big.mov", width=4000, height=2200, payload=GARBAGE)
+    files.expect_request("/big.mov").respond_with_data(big.read_bytes(), content_type="video/mp4")
+    with pytest.raises(IngestError) as caught:
+        video_asset_create_from_url(url=files.url_for("/big.mov"), source_kind="url")
+    assert caught.value.code == errors.TOO_LARGE
+    assert not VideoAsset.objects.exists()
