@@ -35,12 +35,22 @@ def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
+def _symbol_names(value: Any) -> list[str]:
+    """The names of the analysis' ``symbols`` (objects ``{"name", "family"}``)."""
+    items = value if isinstance(value, list) else []
+    return [s["name"] for s in items if isinstance(s, dict) and isinstance(s.get("name"), str)]
+
+
 def _render_hints(dream: AbstractDream) -> dict[str, Any]:
+    """What a renderer may use besides the prompt: the dream's title, feelings and things."""
     analysis = dream.analysis if isinstance(dream.analysis, dict) else {}
+    mood = analysis.get("mood")
     return {
         "title": dream.title,
         "emotions": _strings(analysis.get("emotions")),
         "keywords": _strings(analysis.get("keywords")),
+        "symbols": _symbol_names(analysis.get("symbols")),
+        "mood": mood if isinstance(mood, str) else "",
     }
 
 

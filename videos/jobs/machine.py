@@ -170,6 +170,8 @@ def _generation_request(job: VideoJob) -> GenerationRequest:
         title=title if isinstance(title, str) else "",
         emotions=_strings(hints.get("emotions")),
         keywords=_strings(hints.get("keywords")),
+        symbols=_strings(hints.get("symbols")),
+        mood=hints["mood"] if isinstance(hints.get("mood"), str) else "",
     )
 
 

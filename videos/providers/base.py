@@ -52,6 +52,9 @@ class GenerationRequest:
     emotions: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     title: str = ""
+    symbols: tuple[str, ...] = ()  # the dream's things and places ("glass lighthouse")
+    mood: str = ""  # the word users see ("uneasy", "serene"); renderers pick palette and pace
+    audio: bool = True  # an ambient track, where the renderer can make one
 
 
 @dataclass(frozen=True, kw_only=True)
