@@ -81,7 +81,7 @@ def test_over_the_duration_cap_is_too_large(tmp_path: Path) -> None:
     [
         lambda d: encoded_clip(d / "m.mov", codec="mjpeg", fmt="mov", pix_fmt="yuvj420p"),
         lambda d: encoded_clip(d / "fast.mp4", fps=240, frames=24),
-        lambda d: encoded_clip(d / "crowded.mp4", audio_streams=4),
+        lambda d: encoded_clip(d / "crowded.mp4", audio_streams=8),
         lambda d: png_mov(d / "garbage.mov", width=64, height=48, payload=GARBAGE),
     ],
     ids=["codec", "fps", "streams", "png"],
