@@ -12,7 +12,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from videos.housekeeping import media_sweep
 from videos.jobs.control import video_jobs_recover
 
 _MAX_BACKOFF_SECONDS = 30.0
+_TICK_SECONDS = 0.5
 # A worker that ran this long was healthy: the next restart starts from the shortest delay.
 _HEALTHY_SECONDS = 60.0
 
@@ -41,9 +41,9 @@ class Command(BaseCommand):
         command = [sys.executable, "manage.py", *(worker or ["db_worker", "--interval", "0.5"])]
         if command[2] == "db_worker" and "--no-reload" not in command:
             command.append("--no-reload")
-        stop = threading.Event()
+        stop = _StopFlag()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+            signal.signal(signum, stop.set)
         self._recover()
         self._sweep()
         next_recovery = time.monotonic() + settings.VIDEO_JOB_STALE_SECONDS
@@ -53,7 +53,7 @@ class Command(BaseCommand):
             started = time.monotonic()
             child = subprocess.Popen(command)
             while child.poll() is None and not stop.is_set():
-                stop.wait(1.0)
+                stop.wait(_TICK_SECONDS)
                 if time.monotonic() >= next_recovery:
                     self._recover()
                     next_recovery = time.monotonic() + settings.VIDEO_JOB_STALE_SECONDS
@@ -94,3 +94,25 @@ class Command(BaseCommand):
             self.stderr.write(f"sweep postponed, database unavailable: {exc}")
         finally:
             connections.close_all()
+
+
+class _StopFlag:
+    """Set by a signal handler, polled by the loop.
+
+    Not a ``threading.Event``: its ``set()`` takes a lock the interrupted ``wait()`` may
+    hold in the same thread, so a handler calling it can deadlock the process.
+    """
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self, *_signal_args) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self._set and time.monotonic() < deadline:
+            time.sleep(min(_TICK_SECONDS, max(0.0, deadline - time.monotonic())))
