@@ -240,6 +240,22 @@ VIDEO_INGEST_ALLOWED_HOSTS = env.list("VIDEO_INGEST_ALLOWED_HOSTS", default=[])
 VIDEO_INGEST_ALLOWED_ADDRESSES = env.list("VIDEO_INGEST_ALLOWED_ADDRESSES", default=[])
 DREAMS_PREMODERATION = env.bool("DREAMS_PREMODERATION", default=True)
 
+# --- Dream analysis. The local analyzer reads every dream in the request that saves it;
+# with ANALYSIS_PROVIDER=openai a background task (dreams/tasks.py) then asks an
+# OpenAI-compatible chat-completions API (OpenAI, Ollama, vLLM, LM Studio) at
+# ANALYSIS_BASE_URL, and keeps the local reading when that fails (dreams/analysis/llm.py).
+ANALYSIS_PROVIDER = env.str("ANALYSIS_PROVIDER", default="local")  # local | openai
+ANALYSIS_BASE_URL = env.str("ANALYSIS_BASE_URL", default="https://api.openai.com")
+ANALYSIS_MODEL = env.str("ANALYSIS_MODEL", default="gpt-4o-mini")
+ANALYSIS_API_KEY = env.str("ANALYSIS_API_KEY", default="")  # none for a local server
+# Seconds to read the answer (connecting: at most 5 more); the dream sent is cut to this
+# many characters, the answer refused past this many bytes; retryable failures (429, 5xx,
+# timeouts) are tried this many times in all, with backoff, before the local reading stays.
+ANALYSIS_TIMEOUT_SECONDS = env.float("ANALYSIS_TIMEOUT_SECONDS", default=20.0)
+ANALYSIS_MAX_INPUT_CHARS = env.int("ANALYSIS_MAX_INPUT_CHARS", default=8000)
+ANALYSIS_MAX_RESPONSE_BYTES = env.int("ANALYSIS_MAX_RESPONSE_BYTES", default=64 * 1024)
+ANALYSIS_MAX_ATTEMPTS = env.int("ANALYSIS_MAX_ATTEMPTS", default=3)
+
 # --- Emergency tier: dreams written while the database is unreachable.
 EMERGENCY_JOURNAL_PATH = env.path("EMERGENCY_JOURNAL_PATH", default=VAR_DIR / "emergency.sqlite3")
 EMERGENCY_AUTO_REPLAY = env.bool("EMERGENCY_AUTO_REPLAY", default=True)

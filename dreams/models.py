@@ -40,6 +40,15 @@ class ModerationStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class AnalysisStatus(models.TextChoices):
+    """Whose reading a dream's ``analysis`` is (``dreams.services.analysis``)."""
+
+    LOCAL = "local", "Local analysis"  # the offline analyzer's, or the owner's own
+    PENDING = "pending", "Analysing"  # local for now; the LLM analyst's is on its way
+    READY = "ready", "Analysed"  # the LLM analyst's (missing fields from the local one)
+    FAILED = "failed", "Analysis failed"  # the LLM analyst failed: the local one stays
+
+
 class AbstractDream(models.Model):
     #: Where this dream lives: its table's tier, or ``EMERGENCY`` on an unsaved dream that
     #: shows a record still waiting in the emergency journal (``dreams.storage.records``).
@@ -49,6 +58,9 @@ class AbstractDream(models.Model):
     title = models.CharField(max_length=200)
     content = models.TextField()
     analysis = models.JSONField(default=dict, blank=True)
+    analysis_status = models.CharField(
+        max_length=16, choices=AnalysisStatus.choices, default=AnalysisStatus.LOCAL
+    )
     # The URL a client gave until our copy is stored; then the path we serve it from.
     video_url = models.CharField(max_length=2048, blank=True)
     thumbnail_url = models.CharField(max_length=2048, blank=True)
@@ -102,6 +114,10 @@ def _dream_constraints(prefix: str) -> list[models.BaseConstraint]:
         models.CheckConstraint(
             condition=Q(moderation_status__in=ModerationStatus.values),
             name=f"{prefix}_moderation_status_valid",
+        ),
+        models.CheckConstraint(
+            condition=Q(analysis_status__in=AnalysisStatus.values),
+            name=f"{prefix}_analysis_status_valid",
         ),
     ]
 

@@ -1,5 +1,11 @@
 """Build the text prompt a text-to-video model receives for one dream.
 
+An analysis that already carries a ``video_prompt`` (written by a language model) is
+used as it is, cleaned and cut to the limit. Otherwise the prompt is the dream itself
+with its mood and symbols: "Cinematic dreamlike scene: <title — content>. Mood:
+<mood word, emotions>. Motifs: <symbols>. <style>", the style (light and camera) taken
+from the analysis' valence and arousal when it has them.
+
 Video APIs limit prompts in UTF-16 code units (JavaScript string length), not
 Python characters, so every length here is measured that way: an emoji outside
 the Basic Multilingual Plane counts 2. The builder accepts anything users type
@@ -10,6 +16,7 @@ within :data:`PROMPT_LIMIT`.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -19,6 +26,16 @@ ELLIPSIS = "…"
 
 _PREFIX = "Cinematic dreamlike scene: "
 _STYLE = "Soft light, slow camera drift, surreal atmosphere, film grain."
+_STYLE_TAIL = "surreal atmosphere, film grain."
+# Light by valence, camera by arousal (see _style).
+_DARK_LIGHT = "Cold, shadowy light"
+_NEUTRAL_LIGHT = "Soft light"
+_WARM_LIGHT = "Warm, glowing light"
+_SLOW_CAMERA, _GLIDING_CAMERA, _RESTLESS_CAMERA = (
+    "slow camera drift",
+    "gliding camera",
+    "restless handheld camera, quick cuts",
+)
 _FALLBACK_SCENE = "a drifting, half-remembered dream world"
 
 _MAX_TITLE_UNITS = 150
@@ -169,6 +186,52 @@ def _string_list(value: object, *, limit: int, max_units: int) -> list[str]:
     return items
 
 
+def _number(value: object, low: float, high: float) -> float | None:
+    """``value`` as a float within [low, high], or None if it is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return min(high, max(low, number)) if math.isfinite(number) else None
+
+
+def _style(analysis: Mapping[str, object]) -> str:
+    """Light and camera for the dream's valence and arousal; the default without them."""
+    valence = _number(analysis.get("valence"), -1.0, 1.0)
+    arousal = _number(analysis.get("arousal"), 0.0, 1.0)
+    if valence is None and arousal is None:
+        return _STYLE
+    light = _NEUTRAL_LIGHT
+    if valence is not None and valence <= -0.25:
+        light = _DARK_LIGHT
+    elif valence is not None and valence >= 0.25:
+        light = _WARM_LIGHT
+    camera = _SLOW_CAMERA
+    if arousal is not None and arousal >= 0.6:
+        camera = _RESTLESS_CAMERA
+    elif arousal is not None and arousal >= 0.4:
+        camera = _GLIDING_CAMERA
+    return f"{light}, {camera}, {_STYLE_TAIL}"
+
+
+def _symbol_names(analysis: Mapping[str, object]) -> list[object]:
+    """The analysis' symbol names (``symbols: [{"name", "family"}]``), else its keywords."""
+    symbols = analysis.get("symbols")
+    if isinstance(symbols, (list, tuple)):
+        names = [s.get("name") for s in symbols if isinstance(s, Mapping)]
+        if any(isinstance(n, str) and n.strip() for n in names):
+            return names
+    keywords = analysis.get("keywords")
+    if isinstance(keywords, str):
+        return [keywords]
+    return list(keywords) if isinstance(keywords, (list, tuple)) else []
+
+
+def _model_prompt(analysis: Mapping[str, object]) -> str:
+    """A prompt a language model wrote into the analysis, cleaned and cut; "" if none."""
+    prompt = _clean(analysis.get("video_prompt"))
+    return truncate_utf16(prompt, PROMPT_LIMIT) if _has_substance(prompt) else ""
+
+
 def _moods(analysis: Mapping[str, object]) -> list[str]:
     mood = analysis.get("mood")
     emotions = analysis.get("emotions")
@@ -197,16 +260,22 @@ def _scene(title: str, content: str) -> str:
 def build_video_prompt(*, title: str, content: str, analysis: dict | None) -> str:
     """Return a cinematic text-to-video prompt for a dream.
 
-    Shape: "Cinematic dreamlike scene: <title — content>. Mood: <emotions>.
-    Motifs: <keywords>. <style>". The result is never empty (an unusable dream
-    falls back to its title, then to a generic dream scene), is a single line
-    with no control characters, and is at most :data:`PROMPT_LIMIT` UTF-16 units.
-    ``analysis`` may be None or partial; missing or mistyped keys are ignored.
+    A non-empty ``analysis["video_prompt"]`` (a language model's) wins, cleaned and cut
+    to the limit. Otherwise: "Cinematic dreamlike scene: <title — content>. Mood: <mood,
+    emotions>. Motifs: <symbols, else keywords>. <style>", the style following the
+    analysis' valence and arousal. The result is never empty (an unusable dream falls
+    back to its title, then to a generic dream scene), is a single line with no control
+    characters, and is at most :data:`PROMPT_LIMIT` UTF-16 units. ``analysis`` may be
+    None or partial; missing or mistyped keys are ignored.
     """
     data: Mapping[str, object] = analysis if isinstance(analysis, Mapping) else {}
+    written = _model_prompt(data)
+    if written:
+        return written
     moods = _moods(data)
-    motifs = _string_list(data.get("keywords"), limit=_MAX_MOTIFS, max_units=_MAX_MOTIF_UNITS)
+    motifs = _string_list(_symbol_names(data), limit=_MAX_MOTIFS, max_units=_MAX_MOTIF_UNITS)
     scene = _scene(_clean(title), _clean(content))
+    style = _style(data)
 
     def tail() -> str:
         parts = []
@@ -214,7 +283,7 @@ def build_video_prompt(*, title: str, content: str, analysis: dict | None) -> st
             parts.append(f"Mood: {', '.join(moods)}.")
         if motifs:
             parts.append(f"Motifs: {', '.join(motifs)}.")
-        parts.append(_STYLE)
+        parts.append(style)
         return " ".join(parts)
 
     # Room for the scene, its closing ". " included.

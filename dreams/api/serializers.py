@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +14,9 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from common.api import absolute_url
-from dreams.models import AbstractDream
+from common.owners import Owner
+from dreams.models import AbstractDream, AnalysisStatus
+from dreams.ownership import owns_dream
 from dreams.services import dream_thumbnail_path, dream_video_path
 from videos.api.serializers import (
     GenerationOptionsSerializer,
@@ -28,10 +31,16 @@ from videos.catalog import (
     MIN_DURATION_SECONDS,
     RATIOS,
 )
+from videos.prompts import utf16_len
 
 ANALYSIS_MAX_BYTES = 16 * 1024
 ANALYSIS_LIST_MAX_ITEMS = 20
 ANALYSIS_ITEM_MAX_CHARS = 50
+ANALYSIS_MOOD_MAX_CHARS = 30
+ANALYSIS_REFLECTION_MAX_CHARS = 2000
+ANALYSIS_VIDEO_PROMPT_MAX_UNITS = 1000  # UTF-16 code units, as RunwayML counts
+# Numbers the analysis may carry, with their ranges.
+ANALYSIS_RANGES = {"valence": (-1.0, 1.0), "arousal": (0.0, 1.0)}
 URL_MAX_CHARS = 2048
 
 
@@ -60,7 +69,40 @@ def _has_unstorable_text(value: Any) -> bool:
     return False
 
 
+def _analysis_string(value: dict, key: str, max_chars: int) -> None:
+    if key in value and not isinstance(value[key], str):
+        raise serializers.ValidationError({key: "Must be a string."})
+    if key in value and len(value[key]) > max_chars:
+        raise serializers.ValidationError({key: f"At most {max_chars} characters."})
+
+
+def _analysis_symbols(items: Any) -> None:
+    """``symbols``: at most 20 ``{"name", "family"?}`` objects with short strings."""
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise serializers.ValidationError({"symbols": "Must be a list of objects."})
+    if len(items) > ANALYSIS_LIST_MAX_ITEMS:
+        raise serializers.ValidationError({"symbols": "At most 20 items."})
+    for item in items:
+        name, family = item.get("name"), item.get("family", "")
+        if not isinstance(name, str) or not name.strip():
+            raise serializers.ValidationError({"symbols": "Each symbol needs a name (a string)."})
+        if not isinstance(family, str):
+            raise serializers.ValidationError({"symbols": "A symbol's family must be a string."})
+        if len(name) > ANALYSIS_ITEM_MAX_CHARS or len(family) > ANALYSIS_ITEM_MAX_CHARS:
+            raise serializers.ValidationError(
+                {"symbols": "A symbol's name and family are at most 50 characters each."}
+            )
+
+
 def validate_analysis(value: Any) -> dict:
+    """A client's analysis: a JSON object of at most 16 KB whose known keys are bounded.
+
+    ``emotions``/``keywords``: at most 20 strings of at most 50 characters; ``symbols``:
+    at most 20 objects with a ``name`` and an optional ``family`` (strings of at most 50
+    characters); ``mood`` at most 30 characters; ``valence`` a number in -1..1 and
+    ``arousal`` in 0..1; ``reflection`` at most 2000 characters; ``video_prompt`` at most
+    1000 UTF-16 code units. Other keys are kept as they are, within the 16 KB.
+    """
     if not isinstance(value, dict):
         raise serializers.ValidationError("Must be a JSON object.")
     if _has_unstorable_text(value):
@@ -77,6 +119,29 @@ def validate_analysis(value: Any) -> dict:
             raise serializers.ValidationError({key: "At most 20 items."})
         if any(len(i) > ANALYSIS_ITEM_MAX_CHARS for i in items):
             raise serializers.ValidationError({key: "Each item is at most 50 characters."})
+    if "symbols" in value:
+        _analysis_symbols(value["symbols"])
+    _analysis_string(value, "mood", ANALYSIS_MOOD_MAX_CHARS)
+    _analysis_string(value, "reflection", ANALYSIS_REFLECTION_MAX_CHARS)
+    for key, (low, high) in ANALYSIS_RANGES.items():
+        if key not in value:
+            continue
+        number = value[key]
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, (int, float))
+            or not math.isfinite(number)
+            or not low <= number <= high
+        ):
+            raise serializers.ValidationError({key: f"Must be a number from {low:g} to {high:g}."})
+    if "video_prompt" in value:
+        prompt = value["video_prompt"]
+        if not isinstance(prompt, str):
+            raise serializers.ValidationError({"video_prompt": "Must be a string."})
+        if utf16_len(prompt) > ANALYSIS_VIDEO_PROMPT_MAX_UNITS:
+            raise serializers.ValidationError(
+                {"video_prompt": "At most 1000 UTF-16 code units (an emoji counts 2)."}
+            )
     return value
 
 
@@ -136,6 +201,15 @@ class DreamSerializer(serializers.Serializer):
     title = serializers.CharField()
     content = serializers.CharField()
     analysis = serializers.JSONField()
+    analysis_status = serializers.ChoiceField(
+        choices=AnalysisStatus.choices,
+        read_only=True,
+        help_text=(
+            "Whose reading `analysis` is: `local` (our offline analyzer's, or your own), "
+            "`pending` (local for now; the LLM analyst's is on its way: poll the dream), "
+            "`ready` (the LLM analyst's), `failed` (it could not: the local reading stays)."
+        ),
+    )
     video_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     video_prompt = serializers.CharField()
@@ -147,6 +221,22 @@ class DreamSerializer(serializers.Serializer):
     storage = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def to_representation(self, dream: AbstractDream) -> dict[str, Any]:
+        data = super().to_representation(dream)
+        analysis = data.get("analysis")
+        # The LLM analyst's reflection speaks to the dreamer: nobody else reads it.
+        if isinstance(analysis, dict) and "reflection" in analysis and not self._owns(dream):
+            data["analysis"] = {k: v for k, v in analysis.items() if k != "reflection"}
+        return data
+
+    def _owns(self, dream: AbstractDream) -> bool:
+        request = self.context.get("request")
+        if request is None:
+            return False
+        if not hasattr(self, "_caller"):
+            self._caller = Owner.from_request(request)
+        return owns_dream(self._caller, dream)
 
     def get_video_url(self, dream: AbstractDream) -> str | None:
         if dream.video_asset_id:

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from common.owners import Owner
 from dreams.analysis import analyse_dream
-from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus
+from dreams.models import AbstractDream, AnalysisStatus, DemoDream, Dream, ModerationStatus
 from dreams.ownership import dream_model_for, dreams_of, job_subject
+from dreams.services.analysis import dream_analysis_queue, wants_llm_analysis
 from dreams.services.video import dream_video_generate, dream_video_path, dream_video_store
 from videos.catalog import DEFAULT_DURATION_SECONDS, DEFAULT_RATIO
 from videos.jobs.control import video_jobs_cancel_for
@@ -26,6 +27,8 @@ from videos.prompts import build_video_prompt
 _MODERATED_FIELDS = frozenset(
     {"title", "content", "analysis", "video_prompt", "video_url", "thumbnail_url", "video_asset"}
 )
+# What the LLM analyst reads: editing them has it read the dream again.
+_ANALYSED_FIELDS = frozenset({"title", "content"})
 # Fields a dream's validation leaves out: set by us, not by the owner.
 _NOT_CLEANED = ["owner", "video_asset", "moderated_by"]
 
@@ -48,19 +51,27 @@ def dream_create(
     thumbnail_url: str = "",
     video_prompt: str = "",
     video_duration: int = DEFAULT_DURATION_SECONDS,
+    local_analysis: dict[str, Any] | None = None,
 ) -> AbstractDream:
     """Create a dream for ``owner`` in its table (``dreams`` or ``demo_dreams``).
 
-    Without an ``analysis`` from the client, one is computed locally. A given
-    ``video_url`` is copied into our storage by an ingest job started on commit.
-    Raises ``JobLimitExceeded`` (and saves nothing) when that job is over the cap.
+    Without an ``analysis`` from the client, one is computed locally (or
+    ``local_analysis`` is that reading, already made) and, with the LLM analyst on,
+    the dream is ``pending`` until ``dreams.tasks.dream_analysis_task`` (enqueued on
+    commit) replaces it. A given ``video_url`` is copied into our storage by an ingest
+    job started on commit. Raises ``JobLimitExceeded`` (and saves nothing) when that
+    job is over the cap.
     """
     now = timezone.now()
+    by_llm = not analysis and wants_llm_analysis()
+    if not analysis:
+        analysis = local_analysis or analyse_dream(title=title, content=content)
     dream = dream_model_for(owner)(
         **dreams_of(owner),
         title=title,
         content=content,
-        analysis=analysis if analysis else analyse_dream(title=title, content=content),
+        analysis=analysis,
+        analysis_status=AnalysisStatus.PENDING if by_llm else AnalysisStatus.LOCAL,
         is_public=is_public,
         moderation_status=initial_moderation_status(is_public=is_public),
         video_prompt=video_prompt,
@@ -71,6 +82,8 @@ def dream_create(
     )
     dream.full_clean(exclude=_NOT_CLEANED)
     dream.save(force_insert=True)
+    if by_llm:
+        dream_analysis_queue(dream)
     if video_url:
         dream_video_store(
             owner=owner,
@@ -102,13 +115,18 @@ def dream_create_with_video(
     The prompt is built from the dream when none is given. Raises
     ``JobLimitExceeded`` (and saves nothing) when the owner has too many jobs in flight.
     """
-    analysis = analysis or analyse_dream(title=title, content=content)
-    prompt = video_prompt or build_video_prompt(title=title, content=content, analysis=analysis)
+    # The video starts now, so its prompt comes from the local reading (or the client's);
+    # the LLM analyst's arrives later, for the dream page's next video.
+    local = None if analysis else analyse_dream(title=title, content=content)
+    prompt = video_prompt or build_video_prompt(
+        title=title, content=content, analysis=analysis or local
+    )
     dream = dream_create(
         owner=owner,
         title=title,
         content=content,
         analysis=analysis,
+        local_analysis=local,
         is_public=is_public,
         video_prompt=prompt,
         video_duration=video_duration,
@@ -169,16 +187,33 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
     """Apply validated ``data`` to the owner's ``dream``; returns it as now stored.
 
     A new ``video_url`` is ingested into our storage. Changing the text or the
-    video of an approved public dream sends it back to moderation.
+    video of an approved public dream sends it back to moderation. An ``analysis`` the
+    owner changed is theirs (``analysis_status`` ``local``); with the LLM analyst on, a
+    changed title or text without one gets a fresh local reading at once and is
+    ``pending`` until the analyst's arrives (queued on commit).
     """
     data = dict(data)
     new_video_url = data.pop("video_url", None)
     if new_video_url and urlsplit(new_video_url).path == dream_video_path(dream.pk):
         new_video_url = None  # the representation sent back as it was: our own copy
     thumbnail_url = data.get("thumbnail_url", dream.thumbnail_url)
+    if "analysis" in data and _echoes_analysis(data["analysis"], dream.analysis):
+        del data["analysis"]
     changed = {name for name, value in data.items() if getattr(dream, name) != value}
     for name in changed:
         setattr(dream, name, data[name])
+    reanalyse = False
+    if "analysis" in changed:
+        new_status = AnalysisStatus.LOCAL  # the owner's own reading; a queued run stops
+    elif changed & _ANALYSED_FIELDS and wants_llm_analysis():
+        dream.analysis = analyse_dream(title=dream.title, content=dream.content)
+        new_status, reanalyse = AnalysisStatus.PENDING, True
+        changed.add("analysis")
+    else:
+        new_status = dream.analysis_status
+    if new_status != dream.analysis_status or reanalyse:
+        dream.analysis_status = new_status
+        changed.add("analysis_status")
     wants_new_video = bool(new_video_url) and new_video_url != dream.video_url
     edited_moderated = bool(changed & _MODERATED_FIELDS) or wants_new_video
     rejected = dream.moderation_status == ModerationStatus.REJECTED
@@ -201,6 +236,8 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
         changed.add("moderation_status")
     dream.updated_at = timezone.now()
     dream.save(update_fields=[*sorted(changed), "updated_at"])
+    if reanalyse:
+        dream_analysis_queue(dream)
     if wants_new_video:
         dream_video_store(
             owner=owner,
@@ -211,6 +248,25 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
             video_duration=data.get("video_duration", dream.video_duration),
         )
     return dream
+
+
+def _echoes_analysis(sent: Any, stored: Any) -> bool:
+    """True when ``sent`` is the stored analysis handed back, not a reading of the owner's.
+
+    The dream editor sends the stored analysis back on every save with its emotion and
+    keyword fields over it and ``mood`` set to the first emotion (``static/js/editor.js``).
+    Taken as the owner's own, that would end every LLM reading at the next edit, so
+    ``sent`` echoes ``stored`` when it is equal but for a ``mood`` derived that way.
+    """
+    if not isinstance(sent, dict) or not isinstance(stored, dict):
+        return False
+    emotions = sent.get("emotions")
+    derived = emotions[0] if isinstance(emotions, list) and emotions else "neutral"
+    if sent.get("mood") not in (stored.get("mood"), derived):
+        return False
+    return {k: v for k, v in sent.items() if k != "mood"} == {
+        k: v for k, v in stored.items() if k != "mood"
+    }
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 // A dream's page: live job progress, the video appearing in place, regenerate, cancel,
-// share, delete. Every call goes through dreamVideoService.
+// share, delete, and the LLM analyst's reading arriving. Every call goes through
+// dreamVideoService.
 
 import { flashNext, toast } from "./app.js";
 import { dreamVideoService as service } from "./dreamVideoService.js";
@@ -138,6 +139,131 @@ async function cancel(button) {
   }
 }
 
+// --- The analysis ------------------------------------------------------------------------
+// While the LLM analyst reads the dream (analysis_status "pending") the card says so and the
+// dream is polled; its reading replaces ours when it arrives. Built with textContent only.
+
+const analysisCard = $("[data-analysis]");
+const ANALYSIS_WAIT_MS = 3 * 60 * 1000;
+const PROMPT_UNITS = 1000; // what generate-video accepts, in UTF-16 units (String.length)
+
+function strings(value) {
+  return Array.isArray(value) ? value.filter((item) => typeof item === "string" && item) : [];
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  node.dataset.analysisPart = "";
+  return node;
+}
+
+function chipList(items, chipClass) {
+  const list = element("ul", "chips");
+  for (const item of items) {
+    const chip = document.createElement("li");
+    chip.className = chipClass;
+    chip.textContent = item.text;
+    if (item.title) chip.title = item.title;
+    list.append(chip);
+  }
+  return list;
+}
+
+/** The LLM's cinematic prompt makes the next video (the server does the same on a reload). */
+function usePromptOf(dream) {
+  const prompt = dream.analysis && dream.analysis.video_prompt;
+  if (dream.analysis_status === "ready" && typeof prompt === "string" && prompt.trim()) {
+    if (prompt.length <= PROMPT_UNITS) data.prompt = prompt;
+  }
+}
+
+/** Show `dream.analysis` in the card, as the page itself renders it. */
+function renderAnalysis(dream) {
+  if (!analysisCard) return;
+  const analysis = dream.analysis && typeof dream.analysis === "object" ? dream.analysis : {};
+  const parts = [];
+  const mood = typeof analysis.mood === "string" && analysis.mood !== "neutral" ? analysis.mood : "";
+  if (mood) {
+    const line = element("p", "mood-line", "Mood ");
+    const word = document.createElement("strong");
+    word.className = `mood mood-${mood.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`;
+    word.textContent = mood;
+    line.append(word);
+    parts.push(line);
+  }
+  const emotions = strings(analysis.emotions);
+  if (emotions.length) {
+    parts.push(element("h3", "mini-title", "Emotions"));
+    parts.push(chipList(emotions.map((text) => ({ text })), "chip chip-emotion"));
+  }
+  const symbols = (Array.isArray(analysis.symbols) ? analysis.symbols : []).filter(
+    (symbol) => symbol && typeof symbol.name === "string" && symbol.name,
+  );
+  if (symbols.length) {
+    parts.push(element("h3", "mini-title", "Symbols"));
+    const items = symbols.map((symbol) => ({
+      text: symbol.name,
+      title: typeof symbol.family === "string" ? symbol.family : "",
+    }));
+    parts.push(chipList(items, "chip chip-symbol"));
+  }
+  const keywords = strings(analysis.keywords);
+  if (keywords.length && !symbols.length) {
+    // The symbols are the motifs, with their families: the page shows one or the other.
+    parts.push(element("h3", "mini-title", "Motifs"));
+    parts.push(chipList(keywords.map((text) => ({ text })), "chip"));
+  }
+  if (typeof analysis.reflection === "string" && analysis.reflection.trim()) {
+    parts.push(element("h3", "mini-title", "A reflection for you"));
+    const text = element("p", "prompt-text");
+    text.dataset.analysisReflection = "";
+    analysis.reflection.split("\n").forEach((line, index) => {
+      if (index) text.append(document.createElement("br"));
+      text.append(line);
+    });
+    parts.push(text);
+  }
+  for (const old of analysisCard.querySelectorAll("[data-analysis-part]")) old.remove();
+  analysisCard.append(...parts);
+}
+
+function showAnalysisStatus(status, message) {
+  analysisCard.dataset.analysisStatus = status;
+  const note = analysisCard.querySelector("[data-analysis-note]");
+  const live = analysisCard.querySelector("[data-analysis-live]");
+  if (status === "pending") analysisCard.setAttribute("aria-busy", "true");
+  else analysisCard.removeAttribute("aria-busy");
+  if (note) {
+    note.textContent = message || "Analysing…";
+    note.hidden = status !== "pending" && !message;
+  }
+  if (live && message) live.textContent = message;
+}
+
+async function followAnalysis() {
+  if (!analysisCard || analysisCard.dataset.analysisStatus !== "pending") return;
+  try {
+    const dream = await service.waitForAnalysis(data.dream_id, { timeoutMs: ANALYSIS_WAIT_MS });
+    if (dream.analysis_status === "pending") {
+      showAnalysisStatus("pending", "Still analysing — the reading will be here when you come back.");
+      return;
+    }
+    renderAnalysis(dream);
+    usePromptOf(dream);
+    showAnalysisStatus(dream.analysis_status, "");
+    const live = analysisCard.querySelector("[data-analysis-live]");
+    if (live) {
+      live.textContent =
+        dream.analysis_status === "ready" ? "The reading of your dream is ready." : "";
+    }
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    showAnalysisStatus("pending", "Lost track of the reading. Reload the page to check on it.");
+  }
+}
+
 // --- Sharing -----------------------------------------------------------------------------
 
 function shareState(dream) {
@@ -217,3 +343,4 @@ if (params.has("generate")) {
 } else {
   follow(currentJob);
 }
+followAnalysis();

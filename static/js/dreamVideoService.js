@@ -231,6 +231,43 @@ export class DreamVideoService {
     });
   }
 
+  /**
+   * Poll a dream while the LLM analyst reads it (`analysis_status` "pending"); resolves to
+   * the dream once its status is anything else (`ready`: the analyst's reading; `failed`
+   * or `local`: ours stays) — or, after `timeoutMs`, to the last one seen, still
+   * "pending". `onUpdate(dream)` is called on each poll. Abort with `signal`. Brief
+   * network failures are retried with a growing pause; other errors reject.
+   */
+  async waitForAnalysis(
+    dreamId,
+    { onUpdate, signal, intervalMs = 1500, maxIntervalMs = 5000, timeoutMs = 180000 } = {},
+  ) {
+    const deadline = Date.now() + timeoutMs;
+    let failures = 0;
+    let pause = intervalMs;
+    let dream = null;
+    for (;;) {
+      if (signal && signal.aborted) throw abortError(signal);
+      try {
+        dream = await this.getDream(dreamId, { signal });
+        failures = 0;
+        if (onUpdate) onUpdate(dream);
+        if (dream.analysis_status !== "pending") return dream;
+      } catch (error) {
+        const transient =
+          error instanceof DreamVideoError && (error.status === 0 || error.status >= 502);
+        if (!transient || ++failures > 5) throw error;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        if (dream) return dream;
+        throw new DreamVideoError(STATUS_WORDS[0], { status: 0 });
+      }
+      await sleep(Math.min(pause, left), signal);
+      pause = Math.min(maxIntervalMs, Math.round(pause * 1.25));
+    }
+  }
+
   deleteDream(dreamId, { signal } = {}) {
     return this.request("DELETE", `/api/dreams/${dreamId}`, { signal });
   }

@@ -88,7 +88,8 @@ function dreamCard(template, dream) {
   card.dataset.status = dream.video_status;
   card.dataset.dreamId = dream.id;
   const analysis = dream.analysis || {};
-  slot(card, "media").dataset.mood = analysis.mood || "neutral";
+  // The card's colour follows the dream's strongest emotion (app.css: data-mood).
+  slot(card, "media").dataset.mood = (analysis.emotions && analysis.emotions[0]) || "neutral";
   if (dream.video_status === "ready" && dream.thumbnail_url) {
     const img = slot(card, "img");
     img.src = versioned(dream.thumbnail_url, dream);
@@ -125,7 +126,7 @@ function galleryCard(template, dream) {
   const card = template.content.firstElementChild.cloneNode(true);
   const media = slot(card, "media");
   media.dataset.video = versioned(dream.video_url, dream);
-  media.dataset.mood = (dream.analysis && dream.analysis.mood) || "neutral";
+  media.dataset.mood = (dream.analysis && (dream.analysis.emotions || [])[0]) || "neutral";
   slot(card, "img").src = versioned(dream.thumbnail_url, dream);
   slot(card, "toggle").setAttribute("aria-label", `Play a preview of “${dream.title}”`);
   const link = slot(card, "link");

@@ -8,6 +8,7 @@ DREAM_FIELDS = {
     "title",
     "content",
     "analysis",
+    "analysis_status",
     "video_url",
     "thumbnail_url",
     "video_prompt",

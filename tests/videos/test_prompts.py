@@ -199,3 +199,109 @@ def test_long_title_is_condensed() -> None:
 
     assert "Short dream." in prompt
     assert_well_formed(prompt)
+
+
+# --- the analysis' symbols, mood and a language model's prompt ------------------------------
+
+LOCAL_ANALYSIS = {
+    "emotions": ["fear", "anxiety"],
+    "keywords": ["glass lighthouse", "endless hallway", "sea"],
+    "symbols": [
+        {"name": "glass lighthouse", "family": "places"},
+        {"name": "endless hallway", "family": "house and rooms"},
+        {"name": "sea", "family": "water"},
+    ],
+    "mood": "tense",
+    "valence": -0.45,
+    "arousal": 0.7,
+    "source": "local",
+}
+
+
+def test_prompt_uses_the_symbols_and_the_mood_word() -> None:
+    prompt = build_video_prompt(
+        title="The glass lighthouse", content="I climbed and climbed.", analysis=LOCAL_ANALYSIS
+    )
+
+    assert "Mood: tense, fear, anxiety." in prompt
+    assert "Motifs: glass lighthouse, endless hallway, sea." in prompt
+    assert prompt.endswith(
+        "Cold, shadowy light, restless handheld camera, quick cuts, surreal atmosphere, film grain."
+    )
+    assert_well_formed(prompt)
+
+
+@pytest.mark.parametrize(
+    ("valence", "arousal", "style"),
+    [
+        (0.6, 0.1, "Warm, glowing light, slow camera drift, surreal atmosphere, film grain."),
+        (0.0, 0.5, "Soft light, gliding camera, surreal atmosphere, film grain."),
+        (-0.9, 0.9, "Cold, shadowy light, restless handheld camera, quick cuts,"),
+        (7, -3, "Warm, glowing light, slow camera drift,"),  # out of range: clamped
+        (float("nan"), None, "Soft light, slow camera drift, surreal atmosphere, film grain."),
+        (True, "high", "Soft light, slow camera drift, surreal atmosphere, film grain."),
+    ],
+)
+def test_light_follows_valence_and_camera_follows_arousal(
+    valence: object, arousal: object, style: str
+) -> None:
+    analysis = {"valence": valence, "arousal": arousal}
+
+    prompt = build_video_prompt(title="Sea", content="I swam.", analysis=analysis)
+
+    assert style in prompt
+    assert_well_formed(prompt)
+
+
+def test_symbols_win_over_keywords_and_keywords_are_the_fallback() -> None:
+    both = {"keywords": ["old word"], "symbols": [{"name": "new symbol", "family": "other"}]}
+    only_keywords = {"keywords": ["old word"], "symbols": []}
+
+    assert "Motifs: new symbol." in build_video_prompt(title="T", content="C", analysis=both)
+    assert "Motifs: old word." in build_video_prompt(title="T", content="C", analysis=only_keywords)
+
+
+@pytest.mark.parametrize(
+    "symbols",
+    [
+        "lighthouse",
+        [None, 3, ["x"], {"family": "water"}, {"name": 7}],
+        [{"name": "x" * 5000, "family": "y" * 5000}] * 1000,
+        [{"name": "\u202e\x00 sea \u200b"}],
+    ],
+)
+def test_malformed_symbols_are_tolerated(symbols: object) -> None:
+    prompt = build_video_prompt(title="Sea", content="I swam.", analysis={"symbols": symbols})
+
+    assert "I swam." in prompt
+    assert "\u202e" not in prompt
+    assert_well_formed(prompt)
+
+
+def test_a_language_models_prompt_is_used_as_it_is() -> None:
+    analysis = {**LOCAL_ANALYSIS, "video_prompt": "A glass lighthouse on a black sea, slow dolly."}
+
+    prompt = build_video_prompt(title="T", content="C", analysis=analysis)
+
+    assert prompt == "A glass lighthouse on a black sea, slow dolly."
+
+
+def test_a_language_models_prompt_is_cleaned_and_cut_to_the_limit() -> None:
+    analysis = {"video_prompt": "\u202eA\x00 lighthouse\n\non the sea. " + "😀" * 2000}
+
+    prompt = build_video_prompt(title="T", content="C", analysis=analysis)
+
+    assert prompt.startswith("A lighthouse on the sea. 😀")
+    assert prompt.endswith("…")
+    assert utf16_len(prompt) <= 1000
+    assert_well_formed(prompt)
+
+
+@pytest.mark.parametrize("video_prompt", ["", "   \n\t", "\u200b\u202e", "...", None, 42, ["x"]])
+def test_an_empty_or_unusable_model_prompt_falls_back_to_the_dream(video_prompt: object) -> None:
+    analysis = {**LOCAL_ANALYSIS, "video_prompt": video_prompt}
+
+    prompt = build_video_prompt(title="Lighthouse", content="I climbed.", analysis=analysis)
+
+    assert prompt.startswith("Cinematic dreamlike scene: Lighthouse — I climbed.")
+    assert_well_formed(prompt)

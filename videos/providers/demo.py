@@ -1,8 +1,9 @@
-"""The local demo provider: renders a dreamy animation instead of calling an API.
+"""The local demo provider: renders an illustrated video of the dream instead of calling an API.
 
-It never touches the network. The picture itself comes from
-:mod:`videos.demo_renderer`; this module only turns the provider contract into
-render calls and files in a work folder, one ``<task id>.mp4`` per task.
+It never touches the network. The video itself (motifs from the dream's symbols, the
+title card, the mood's palette and pace, an ambient sound track) comes from
+:mod:`videos.demo_renderer`; this module only turns the provider contract into render
+calls and files in a work folder, one ``<task id>.mp4`` per task.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ class DemoProvider(VideoProvider):
         Idempotent: if the file for this key already exists it is reused as is, even if
         the request differs. A killed render never leaves a partial file under the final
         name (it renders to a temporary file and renames). Without a seed, the seed is
-        derived from the prompt, so the same dream looks the same every time.
+        derived from the prompt, so the same dream looks the same every time. The
+        request's ``symbols``, ``title``, ``keywords`` and prompt choose what is drawn,
+        its ``mood`` (else ``emotions``) how; ``audio`` adds the ambient track.
 
         Raises:
             ProviderError: ``invalid_input`` for a bad ratio or duration; ``internal_error``
@@ -85,6 +88,11 @@ class DemoProvider(VideoProvider):
                 seed=seed,
                 emotions=request.emotions,
                 keywords=request.keywords,
+                title=request.title,
+                symbols=request.symbols,
+                mood=request.mood,
+                text=request.prompt,
+                audio=request.audio,
             )
             os.replace(temp, final)
         except av.FFmpegError as exc:

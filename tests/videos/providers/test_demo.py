@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from videos.demo_renderer import prompt_seed
@@ -161,6 +162,61 @@ def test_a_failed_render_leaves_no_file_behind(
     assert provider.status("demo-full-disk").state is TaskState.FAILED
 
 
+def test_the_renderer_gets_every_hint_of_the_request(
+    provider: DemoProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict = {}
+
+    def spy(path: Path, **kwargs: object) -> None:
+        seen.update(kwargs)
+        path.write_bytes(b"video")
+
+    monkeypatch.setattr(demo, "render_dream_video", spy)
+    hinted = request(
+        title="The Glass Lighthouse",
+        symbols=("glass lighthouse", "the sea"),
+        mood="serene",
+        audio=False,
+    )
+    provider.submit(hinted, idempotency_key="hints")
+    assert seen["title"] == "The Glass Lighthouse"
+    assert seen["symbols"] == ("glass lighthouse", "the sea")
+    assert seen["mood"] == "serene"
+    assert seen["emotions"] == ("calm",)
+    assert seen["keywords"] == ("lake", "moon")
+    assert seen["text"] == hinted.prompt
+    assert seen["audio"] is False
+    assert seen["seed"] == prompt_seed(hinted.prompt)
+    assert (seen["width"], seen["height"], seen["duration"]) == (192, 108, 2)
+
+
+def test_the_video_has_an_ambient_track_unless_asked_not_to(provider: DemoProvider) -> None:
+    loud = provider.status(provider.submit(request(), idempotency_key="loud").task_id)
+    quiet = provider.status(provider.submit(request(audio=False), idempotency_key="quiet").task_id)
+    assert loud.output_file and quiet.output_file
+    with av.open(str(loud.output_file)) as container:
+        assert sorted(s.type for s in container.streams) == ["audio", "video"]
+        assert container.streams.audio[0].codec_context.name == "aac"
+        assert sum(f.samples for f in container.decode(audio=0)) > 0
+    with av.open(str(quiet.output_file)) as container:
+        assert [s.type for s in container.streams] == ["video"]
+    for path in (loud.output_file, quiet.output_file):
+        assert probe_video(path).codec == "h264"
+
+
+def test_the_dreams_symbols_show_in_the_video(provider: DemoProvider) -> None:
+    def picture(key: str, symbols: tuple[str, ...]) -> np.ndarray:
+        task = provider.submit(request(symbols=symbols, audio=False), idempotency_key=key)
+        path = provider.status(task.task_id).output_file
+        assert path is not None
+        with av.open(str(path)) as container:
+            return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)][40]
+
+    sea = picture("sea", ("lighthouse", "the sea"))
+    hall = picture("hall", ("endless hallway",))
+    assert np.abs(sea.astype(int) - hall.astype(int)).mean() > 12
+
+
 def test_provider_has_the_contract_name() -> None:
     assert DemoProvider.name == "demo"
     assert DemoProvider.name is VideoSource.DEMO
@@ -208,11 +264,18 @@ def test_the_seed_defaults_to_the_prompts_seed(tmp_path: Path) -> None:
     explicit = DemoProvider(workdir=tmp_path / "b", max_width=128)
     prompt = "a dream of trains"
     a = implicit.status(implicit.submit(request(prompt=prompt), idempotency_key="k").task_id)
-    seeded = request(prompt="other words", seed=prompt_seed(prompt))
+    # The prompt also says what to draw (a train), so both requests carry it.
+    seeded = request(prompt=prompt, seed=prompt_seed(prompt))
     b = explicit.status(explicit.submit(seeded, idempotency_key="k").task_id)
-    assert a.output_file and b.output_file
+    other = explicit.status(
+        explicit.submit(
+            request(prompt=prompt, seed=prompt_seed(prompt) + 1), idempotency_key="o"
+        ).task_id
+    )
+    assert a.output_file and b.output_file and other.output_file
     picks = (0, 30)
     assert frames_digest(a.output_file, picks) == frames_digest(b.output_file, picks)
+    assert frames_digest(a.output_file, picks) != frames_digest(other.output_file, picks)
 
 
 def test_the_abstract_contract_cannot_be_instantiated() -> None:
