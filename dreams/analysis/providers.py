@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 
+from common.exceptions import ProviderFailure
 from dreams.analysis import analyse_dream
 
 __all__ = [
@@ -55,30 +56,15 @@ INVALID_REQUEST = "invalid_request"  # 400/404/422: the request can never succee
 FAILED = "failed"  # anything else
 
 
-class AnalysisError(Exception):
+class AnalysisError(ProviderFailure):
     """An analyst could not analyse the dream.
 
-    ``code`` is one of this module's codes, never the provider's raw text; ``retryable``
-    errors (rate limits, 5xx, timeouts, network) may be tried again later, and
-    ``retry_after`` is the provider's own hint in seconds when it gave one. ``message``
-    is our own plain words, safe to log: it never holds the API key or the dream.
+    ``code`` is one of this module's codes; ``message`` is our own plain words, safe to
+    log: it never holds the API key or the dream (``common.exceptions.ProviderFailure``).
     """
 
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        retryable: bool = False,
-        *,
-        retry_after: float | None = None,
-        status_code: int | None = None,
-    ) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.retryable = retryable
-        self.retry_after = retry_after
-        self.status_code = status_code
+    def __init__(self, code: str, message: str, retryable: bool = False, **details) -> None:
+        super().__init__(code, message, retryable=retryable, **details)
 
 
 @dataclass(frozen=True, kw_only=True)

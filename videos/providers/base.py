@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar
 
+from common.exceptions import ProviderFailure
 from videos.sources import VideoSource
 
 __all__ = [
@@ -74,30 +75,9 @@ class TaskStatus:
     error_message: str | None = None
 
 
-class ProviderError(Exception):
-    """A provider call failed.
-
-    ``retryable`` errors (rate limits, 5xx, network) may be tried again later;
-    ``retry_after`` is the provider's own hint in seconds, when it gave one.
-    ``code`` is one of our own error codes (see ``videos.errors``), never the
-    provider's raw text, so it can be shown to users and counted in stats.
-    """
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        retryable: bool = False,
-        retry_after: float | None = None,
-        status_code: int | None = None,
-    ) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.retryable = retryable
-        self.retry_after = retry_after
-        self.status_code = status_code
+class ProviderError(ProviderFailure):
+    """A video provider call failed; ``code`` is one of ``videos.errors``, shown to users
+    and counted in stats (see ``common.exceptions.ProviderFailure`` for the rest)."""
 
 
 class VideoProvider(ABC):
