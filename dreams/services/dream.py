@@ -188,8 +188,8 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
 
     A new ``video_url`` is ingested into our storage. Changing the text or the
     video of an approved public dream sends it back to moderation. An ``analysis`` the
-    owner changed is theirs (``analysis_status`` ``local``); with the LLM analyst on, a
-    changed title or text without one gets a fresh local reading at once and is
+    owner changed is theirs (``analysis_status`` ``local``); a changed title or text
+    without one gets a fresh local reading at once, and with the LLM analyst on is
     ``pending`` until the analyst's arrives (queued on commit).
     """
     data = dict(data)
@@ -197,18 +197,19 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
     if new_video_url and urlsplit(new_video_url).path == dream_video_path(dream.pk):
         new_video_url = None  # the representation sent back as it was: our own copy
     thumbnail_url = data.get("thumbnail_url", dream.thumbnail_url)
-    if "analysis" in data and _echoes_analysis(data["analysis"], dream.analysis):
-        del data["analysis"]
     changed = {name for name, value in data.items() if getattr(dream, name) != value}
     for name in changed:
         setattr(dream, name, data[name])
     reanalyse = False
     if "analysis" in changed:
         new_status = AnalysisStatus.LOCAL  # the owner's own reading; a queued run stops
-    elif changed & _ANALYSED_FIELDS and wants_llm_analysis():
+    elif changed & _ANALYSED_FIELDS and _machine_made(dream.analysis):
+        # New words, a new reading (never over the owner's own): at once locally, and from
+        # the analyst when it is on.
         dream.analysis = analyse_dream(title=dream.title, content=dream.content)
-        new_status, reanalyse = AnalysisStatus.PENDING, True
         changed.add("analysis")
+        reanalyse = wants_llm_analysis()
+        new_status = AnalysisStatus.PENDING if reanalyse else AnalysisStatus.LOCAL
     else:
         new_status = dream.analysis_status
     if new_status != dream.analysis_status or reanalyse:
@@ -250,23 +251,9 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
     return dream
 
 
-def _echoes_analysis(sent: Any, stored: Any) -> bool:
-    """True when ``sent`` is the stored analysis handed back, not a reading of the owner's.
-
-    The dream editor sends the stored analysis back on every save with its emotion and
-    keyword fields over it and ``mood`` set to the first emotion (``static/js/editor.js``).
-    Taken as the owner's own, that would end every LLM reading at the next edit, so
-    ``sent`` echoes ``stored`` when it is equal but for a ``mood`` derived that way.
-    """
-    if not isinstance(sent, dict) or not isinstance(stored, dict):
-        return False
-    emotions = sent.get("emotions")
-    derived = emotions[0] if isinstance(emotions, list) and emotions else "neutral"
-    if sent.get("mood") not in (stored.get("mood"), derived):
-        return False
-    return {k: v for k, v in sent.items() if k != "mood"} == {
-        k: v for k, v in stored.items() if k != "mood"
-    }
+def _machine_made(analysis: Any) -> bool:
+    """A reading we made (local analyzer or LLM analyst), not one the owner supplied."""
+    return isinstance(analysis, dict) and isinstance(analysis.get("source"), str)
 
 
 @transaction.atomic

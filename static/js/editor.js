@@ -38,6 +38,14 @@ function analysisOf(emotions, keywords) {
   return { emotions, keywords, mood: emotions[0] || "neutral" };
 }
 
+/** The stored reading with the writer's emotions and keywords, if they changed them. */
+function editedAnalysis(emotions, keywords) {
+  const stored = storedAnalysis();
+  const same = (a, b) => JSON.stringify(a || []) === JSON.stringify(b || []);
+  if (same(stored.emotions, emotions) && same(stored.keywords, keywords)) return undefined;
+  return { ...stored, emotions, keywords };
+}
+
 function dreamUrl(id, query = "") {
   return form.dataset.dreamUrlTemplate.replace("00000000-0000-0000-0000-000000000000", id) + query;
 }
@@ -138,7 +146,8 @@ async function save(event) {
     await service.updateDreamWithVideo(dreamId, {
       title,
       content,
-      analysis: { ...storedAnalysis(), ...analysisOf(emotions, keywords) },
+      // Only a reading the writer changed is sent: otherwise the server reads the new words.
+      analysis: editedAnalysis(emotions, keywords),
       is_public: form.elements.is_public.disabled ? undefined : isPublic,
     });
     // The dream page starts the new video, with a prompt built from the saved text.

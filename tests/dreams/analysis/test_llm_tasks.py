@@ -417,35 +417,39 @@ def test_editing_other_fields_keeps_the_reading(auth_client, committed, run_jobs
     assert stored(body["id"]).analysis_status == AnalysisStatus.READY
 
 
-def test_the_editor_sending_the_reading_back_does_not_end_it(auth_client, committed, run_jobs, llm):
-    # static/js/editor.js sends {...stored analysis, emotions, keywords, mood: emotions[0]}
-    # with every save: unchanged emotions and keywords are not the owner's own reading.
+def test_the_reading_sent_back_unchanged_does_not_end_it(auth_client, committed, run_jobs, llm):
+    # Given a dream the analyst has read
     llm.expect_request(PATH).respond_with_json(completion(GOOD))
     body = create(auth_client, committed)
     run_jobs()
     reading = stored(body["id"]).analysis
-    echo = {**reading, "mood": reading["emotions"][0]}
 
+    # When a client sends the reading back as it was, with another change
     with committed():
         kept = auth_client.put(
-            f"{DREAMS}/{body['id']}", {**BODY, "analysis": echo, "is_public": True}, format="json"
+            f"{DREAMS}/{body['id']}",
+            {**BODY, "analysis": reading, "is_public": True},
+            format="json",
         ).json()
+    # Then it is not the owner's own reading: the analyst's stays
     assert kept["analysis_status"] == "ready" and kept["analysis"] == reading
     assert queued() == []
 
+    # When the words change without a reading (what the editor sends then)
     with committed():
         rewritten = auth_client.put(
-            f"{DREAMS}/{body['id']}",
-            {**BODY, "content": "Now it was a desert.", "analysis": echo},
-            format="json",
+            f"{DREAMS}/{body['id']}", {**BODY, "content": "Now it was a desert."}, format="json"
         ).json()
+    # Then a fresh reading is on its way
     assert rewritten["analysis_status"] == "pending" and len(queued()) == 1
 
-    changed = {**reading, "emotions": ["joy"], "mood": "joy"}
+    # When the owner changes the emotions themselves
+    changed = {**reading, "emotions": ["joy"]}
     with committed():
         mine = auth_client.put(
             f"{DREAMS}/{body['id']}", {**BODY, "analysis": changed}, format="json"
         ).json()
+    # Then the reading is theirs
     assert mine["analysis_status"] == "local" and mine["analysis"]["emotions"] == ["joy"]
 
 

@@ -385,8 +385,28 @@ def test_patch_changes_only_what_is_sent(auth_client, change):
     for field, value in change.items():
         assert after[field] == value
     untouched = DREAM_FIELDS - set(change) - {"updated_at", "moderation_status"}
+    if change.keys() & {"title", "content"}:
+        untouched -= {"analysis"}  # new words, a new reading (test_edited_words_are_read_again)
     assert {f: after[f] for f in untouched} == {f: before[f] for f in untouched}
     assert auth_client.get(dream_url(before["id"])).json() == after
+
+
+def test_edited_words_are_read_again_unless_the_reading_is_the_owners(auth_client):
+    # Given a dream we read, and one whose reading its owner wrote
+    ours = auth_client.post(DREAMS, dream_body(), format="json").json()
+    theirs_reading = {"emotions": ["awe"], "keywords": ["comet"]}
+    theirs = auth_client.post(DREAMS, dream_body(analysis=theirs_reading), format="json").json()
+
+    # When both are rewritten
+    change = {"content": "A dark forest where a wolf chased me."}
+    ours = auth_client.patch(dream_url(ours["id"]), change, format="json").json()
+    theirs = auth_client.patch(dream_url(theirs["id"]), change, format="json").json()
+
+    # Then ours is read again from the new words; the owner's reading is kept
+    assert "wolf" in ours["analysis"]["keywords"] or "forest" in " ".join(
+        ours["analysis"]["keywords"]
+    )
+    assert theirs["analysis"] == theirs_reading
 
 
 def test_patch_makes_a_dream_private_again(auth_client):
