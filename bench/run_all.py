@@ -291,6 +291,9 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dreamjourney.settings")
     (BENCH / "RESULTS.md").write_text(results_markdown(parts, api, jobs, ingest))
     chart(api, jobs, ingest, BENCH / "results.png")
+    # These write their own sections into the RESULTS.md just written.
+    parts["analysis.py"] = run("analysis.py")
+    parts["renderer.py"] = run("renderer.py")
     print(f"\nwrote {BENCH / 'RESULTS.md'} and {BENCH / 'results.png'}")
     return 0 if all(ok for ok, _, _ in parts.values()) else 1
 
