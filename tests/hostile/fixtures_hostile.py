@@ -22,8 +22,6 @@ import json as jsonlib
 import os
 import secrets
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -37,7 +35,7 @@ from django.db import connection
 from django.tasks.signals import task_enqueued
 from django.utils.crypto import get_random_string
 
-from tests.support.processes import wait_for
+from tests.support.processes import database_url_through
 from tests.support.tcp_proxy import TcpProxy
 
 ROOT = Path(django_settings.BASE_DIR)
@@ -351,12 +349,6 @@ def age(path: Path, seconds: float) -> Path:
 # --- Processes against PostgreSQL through a proxy ------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def postgres_proxy() -> TcpProxy | None:
     """A started proxy to the test database, or ``None`` on SQLite (nothing to cut)."""
     if connection.vendor != "postgresql":
@@ -365,19 +357,12 @@ def postgres_proxy() -> TcpProxy | None:
     return TcpProxy((db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432))).start()
 
 
-def database_url_through(proxy: TcpProxy) -> str:
-    db = connection.settings_dict
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@127.0.0.1:{proxy.port}/{db['NAME']}"
-
-
 def process_env(proxy: TcpProxy, tmp_path: Path, **extra: str) -> dict[str, str]:
     """What a child process needs to share this test's database (through the proxy) and files."""
     return {
         **os.environ,
         "DEBUG": "false",
-        "DATABASE_URL": database_url_through(proxy),
+        "DATABASE_URL": database_url_through(proxy.port),
         "DB_CONNECT_TIMEOUT": "2",
         "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
         "VIDEO_DEMO_WORKDIR": str(django_settings.VIDEO_DEMO_WORKDIR),
@@ -387,66 +372,6 @@ def process_env(proxy: TcpProxy, tmp_path: Path, **extra: str) -> dict[str, str]
         "TMPDIR": str(tmp_path),
         **extra,
     }
-
-
-def answers(url: str) -> bool:
-    try:
-        conn = http.client.HTTPConnection(*host_port(url), timeout=2)
-        conn.request("GET", urlsplit(url).path or "/")
-        ok = conn.getresponse().status == 200
-        conn.close()
-        return ok
-    except OSError:
-        return False
-
-
-class AppServer:
-    """``manage.py runserver`` in its own process, on the test database through ``proxy``."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = env
-        self.log = log
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> AppServer:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "runserver",
-                f"127.0.0.1:{self.port}",
-                "--noreload",
-                "--skip-checks",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log.open("a"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_for(lambda: answers(f"{self.url}/healthz"), timeout=30)
-        return self
-
-    def stop(self) -> None:
-        stop_process_group(self.process)
-
-
-def stop_process_group(process: subprocess.Popen | None, *, timeout: float = 10) -> None:
-    """SIGTERM a process started with ``start_new_session`` and its group; SIGKILL if it lingers."""
-    import signal
-
-    if process is None or process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=timeout)
-    except ProcessLookupError:
-        pass
 
 
 def children_of(pid: int) -> list[int]:

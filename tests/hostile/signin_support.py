@@ -13,17 +13,12 @@ Plain helpers (no fixtures): each test module wraps what it needs in its own fix
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import requests
 from django.conf import settings as django_settings
-from django.db import connection
 
-from tests.support.processes import wait_for
+from tests.support.processes import AppServer, database_url_through
 from tests.support.tcp_proxy import TcpProxy
 
 ROOT = Path(django_settings.BASE_DIR)
@@ -106,64 +101,21 @@ def replay(base_url: str, cookie: str) -> Browser:
 # --- The app as its own process, behind a database proxy we can cut -----------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-def postgres_proxy() -> TcpProxy:
-    db = connection.settings_dict
-    return TcpProxy((db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432))).start()
-
-
-class OutageApp:
+class OutageApp(AppServer):
     """``runserver`` on the test database through ``proxy``, caching in ``cache_dir``."""
 
     def __init__(self, proxy: TcpProxy, tmp_path: Path, cache_dir: Path, **env: str) -> None:
-        db = connection.settings_dict
-        user = db.get("USER") or "postgres"
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "DEBUG": "true",
-            "DATABASE_URL": f"postgres://{user}{password}@127.0.0.1:{proxy.port}/{db['NAME']}",
-            "DB_CONNECT_TIMEOUT": "2",
-            "CACHE_URL": f"filecache://{cache_dir}",
-            "EMERGENCY_JOURNAL_PATH": str(tmp_path / "journal.sqlite3"),
-            "EMERGENCY_AUTO_REPLAY": "false",
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            **env,
-        }
-        self.log = tmp_path / "server.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> OutageApp:
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log.open("a"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        super().__init__(
+            {
+                **os.environ,
+                "DEBUG": "true",
+                "DATABASE_URL": database_url_through(proxy.port),
+                "DB_CONNECT_TIMEOUT": "2",
+                "CACHE_URL": f"filecache://{cache_dir}",
+                "EMERGENCY_JOURNAL_PATH": str(tmp_path / "journal.sqlite3"),
+                "EMERGENCY_AUTO_REPLAY": "false",
+                "MEDIA_ROOT": str(tmp_path / "media"),
+                **env,
+            },
+            tmp_path / "server.log",
         )
-        wait_for(lambda: _answers(f"{self.url}/healthz"), timeout=30)
-        return self
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)

@@ -20,7 +20,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tests.hostile.signin_support import Browser, OutageApp, postgres_proxy, replay
+from tests.hostile.fixtures_hostile import postgres_proxy
+from tests.hostile.signin_support import Browser, OutageApp, replay
 from tests.support.processes import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]

@@ -19,13 +19,12 @@ from rest_framework.authtoken.models import Token
 
 from dreams.models import DemoDream, VideoStatus
 from tests.hostile.fixtures_hostile import (
-    AppServer,
     RawClient,
     Response,
     postgres_proxy,
     process_env,
 )
-from tests.support.processes import wait_for
+from tests.support.processes import AppServer, wait_for
 from videos.models import JobStatus, VideoJob
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]

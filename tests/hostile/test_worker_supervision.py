@@ -29,9 +29,8 @@ from tests.hostile.fixtures_hostile import (
     command_line,
     postgres_proxy,
     process_env,
-    stop_process_group,
 )
-from tests.support.processes import wait_for
+from tests.support.processes import stop_process_group, wait_for
 from videos.models import JobStatus, VideoJob
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]

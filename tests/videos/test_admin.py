@@ -73,7 +73,14 @@ def test_job_list_shows_status_provider_time_to_video_and_error(admin_client):
 
 
 def test_retry_starts_a_new_job_like_the_failed_one(admin_client):
-    failed = make_job(status=JobStatus.FAILED, error_code="provider_failed")
+    failed = make_job(
+        status=JobStatus.FAILED,
+        error_code="provider_failed",
+        duration=7,
+        ratio="720:1280",
+        seed=42,
+        hints={"title": "The orchard", "mood": "serene"},
+    )
 
     response = admin_client.post(
         JOBS, {"action": "retry_jobs", "_selected_action": [str(failed.pk)]}
@@ -81,11 +88,9 @@ def test_retry_starts_a_new_job_like_the_failed_one(admin_client):
 
     assert response.status_code == 302
     new = VideoJob.objects.exclude(pk=failed.pk).get()
-    assert (new.status, new.prompt, new.dream_id) == (
-        JobStatus.QUEUED,
-        failed.prompt,
-        failed.dream_id,
-    )
+    same = ("prompt", "duration", "ratio", "seed", "hints", "user_id", "session_key")
+    assert new.status == JobStatus.QUEUED
+    assert {f: getattr(new, f) for f in same} == {f: getattr(failed, f) for f in same}
     assert any("Started 1" in m for m in messages_after(admin_client))
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from datetime import datetime
@@ -22,7 +21,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from dreams.models import DemoDream, Dream
-from tests.support.processes import wait_for
+from tests.support.processes import AppServer, database_url_through, wait_for
 from tests.support.tcp_proxy import TcpProxy
 from videos.models import VideoJob
 
@@ -41,59 +40,22 @@ def proxy():
     proxy.cut()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class AppServer:
-    def __init__(self, proxy: TcpProxy, journal: Path, log: Path) -> None:
-        db = connection.settings_dict
-        user = db.get("USER") or "postgres"
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "DEBUG": "true",
-            "DATABASE_URL": f"postgres://{user}@127.0.0.1:{proxy.port}/{db['NAME']}",
-            "DB_CONNECT_TIMEOUT": "2",
-            "EMERGENCY_JOURNAL_PATH": str(journal),
-            "EMERGENCY_REPLAY_INTERVAL": "0.2",
-        }
-        self.log = log
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> AppServer:
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log.open("a"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_for(lambda: _answers(f"{self.url}/healthz"), timeout=30)
-        return self
-
-    def kill(self, sig=signal.SIGKILL) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
-            self.process.wait(timeout=10)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
+def _app_env(proxy: TcpProxy, journal: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": database_url_through(proxy.port),
+        "DB_CONNECT_TIMEOUT": "2",
+        "EMERGENCY_JOURNAL_PATH": str(journal),
+        "EMERGENCY_REPLAY_INTERVAL": "0.2",
+    }
 
 
 @pytest.fixture
 def app(proxy, tmp_path):
-    server = AppServer(proxy, tmp_path / "journal.sqlite3", tmp_path / "server.log").start()
-    yield server
-    server.kill(signal.SIGTERM)
+    server = AppServer(_app_env(proxy, tmp_path / "journal.sqlite3"), tmp_path / "server.log")
+    yield server.start()
+    server.stop()
 
 
 @pytest.fixture
@@ -166,7 +128,7 @@ def test_records_survive_sigkill_before_replay(app, proxy, token, tmp_path):
     proxy.cut()
     ids = [_post(app, token, title=f"Kept {i}").json()["id"] for i in range(2)]
 
-    app.kill(signal.SIGKILL)  # after answering 202, before any replay
+    app.stop(signal.SIGKILL)  # after answering 202, before any replay
     proxy.restore()
     assert not Dream.objects.filter(pk__in=ids).exists()
 
@@ -178,7 +140,7 @@ def test_concurrent_replays_write_each_record_exactly_once(app, proxy, token, us
     _post(app, token)
     proxy.cut()
     ids = [_post(app, token, title=f"Race {i}").json()["id"] for i in range(12)]
-    app.kill(signal.SIGTERM)
+    app.stop()
     proxy.restore()
 
     replays = [
@@ -205,7 +167,7 @@ def test_a_record_whose_user_is_gone_is_kept_and_reported(app, proxy, make_user)
     _post(app, doomed_token)
     proxy.cut()
     record_id = _post(app, doomed_token, title="Orphan").json()["id"]
-    app.kill(signal.SIGTERM)
+    app.stop()
     proxy.restore()
     doomed.delete()
 
