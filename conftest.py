@@ -21,7 +21,8 @@ from tests.support.processes import database_url_for_tests
 ROOT = Path(django_settings.BASE_DIR)
 
 # Loopback fakes of outside services (RunwayML, a file server), shared by every area.
-pytest_plugins = ["tests.support.fakes"]
+# Real Chromium for page tests (``browser``, ``visitors``).
+pytest_plugins = ["tests.support.fakes", "tests.support.browser"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,4 +1,16 @@
-from rest_framework.pagination import CursorPagination
+"""Cursor pagination: positions, not offsets, so a deep page costs what page 1 costs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from django.db.models import Q
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import BasePagination, CursorPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 
 class NewestFirstCursorPagination(CursorPagination):
@@ -8,3 +20,117 @@ class NewestFirstCursorPagination(CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class KeysetPagination(BasePagination):
+    """Exact, stable pages over a queryset ordered by several descending keys.
+
+    The keys are the queryset's own ``order_by`` (each descending, the last one unique,
+    e.g. ``-dreamt_on, -created_at, -id``): the cursor holds the last row's values of all
+    of them, so a page deep in a large journal costs what page 1 costs and rows sharing a
+    date are never skipped or repeated (DRF's cursor keeps only the first key and an
+    offset, which breaks past 1,000 rows on one date). Answers like DRF's cursor pages:
+    ``{next, previous, results}``; a cursor that cannot be read is a 404.
+    """
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    cursor_query_param = "cursor"
+    invalid_cursor_message = "Invalid cursor"
+
+    def paginate_queryset(self, queryset, request, view=None) -> list:
+        self.base_url = request.build_absolute_uri()
+        self.page_size = self._page_size(request)
+        self.keys = self._keys(queryset)
+        position, reverse = self._decode(request.query_params.get(self.cursor_query_param))
+        if position is not None:
+            queryset = queryset.filter(self._beyond(position, reverse=reverse))
+        if reverse:
+            queryset = queryset.order_by(*(key for key in self.keys))
+        rows = list(queryset[: self.page_size + 1])
+        more = len(rows) > self.page_size
+        rows = rows[: self.page_size]
+        if reverse:
+            rows.reverse()
+        self.next_position = self.previous_position = None
+        if rows and (more if not reverse else position is not None):
+            self.next_position = self._position(rows[-1])
+        if rows and (more if reverse else position is not None):
+            self.previous_position = self._position(rows[0])
+        return rows
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(
+            {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        )
+
+    def get_next_link(self) -> str | None:
+        return self._link(self.next_position, reverse=False)
+
+    def get_previous_link(self) -> str | None:
+        return self._link(self.previous_position, reverse=True)
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return CursorPagination().get_paginated_response_schema(schema)
+
+    # --- The cursor --------------------------------------------------------------------
+
+    def _page_size(self, request) -> int:
+        try:
+            size = int(request.query_params.get(self.page_size_query_param, self.page_size))
+        except (TypeError, ValueError):
+            return self.page_size
+        return max(1, min(size, self.max_page_size))
+
+    @staticmethod
+    def _keys(queryset) -> list[str]:
+        ordering = list(queryset.query.order_by)
+        if not ordering or not all(isinstance(o, str) and o.startswith("-") for o in ordering):
+            raise ValueError("KeysetPagination needs a queryset ordered by descending keys.")
+        return [o[1:] for o in ordering]
+
+    def _position(self, row) -> list[str]:
+        values = []
+        for key in self.keys:
+            value = getattr(row, key)
+            values.append(value.isoformat() if hasattr(value, "isoformat") else str(value))
+        return values
+
+    def _beyond(self, position: list[str], *, reverse: bool) -> Q:
+        """Rows after ``position`` in descending key order (before it when ``reverse``)."""
+        beyond = "gt" if reverse else "lt"
+        condition = Q()
+        for index, key in enumerate(self.keys):
+            step = Q(**{f"{key}__{beyond}": position[index]})
+            for earlier, value in zip(self.keys[:index], position[:index], strict=True):
+                step &= Q(**{earlier: value})
+            condition |= step
+        # The first key alone bounds an index range scan; the tuple test then narrows it.
+        first = "gte" if reverse else "lte"
+        return Q(**{f"{self.keys[0]}__{first}": position[0]}) & condition
+
+    def _decode(self, encoded: str | None) -> tuple[list[str] | None, bool]:
+        if not encoded:
+            return None, False
+        try:
+            padded = encoded + "=" * (-len(encoded) % 4)
+            data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+            position, reverse = data["p"], data["r"]
+            if (
+                not isinstance(position, list)
+                or len(position) != len(self.keys)
+                or not all(isinstance(v, str) and len(v) <= 64 for v in position)
+                or not isinstance(reverse, bool)
+            ):
+                raise ValueError
+        except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error) as exc:
+            raise NotFound(self.invalid_cursor_message) from exc
+        return position, reverse
+
+    def _link(self, position: list[str] | None, *, reverse: bool) -> str | None:
+        if position is None:
+            return None
+        raw = json.dumps({"p": position, "r": reverse}, separators=(",", ":")).encode()
+        encoded = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+        return replace_query_param(self.base_url, self.cursor_query_param, encoded)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -49,6 +50,11 @@ class AnalysisStatus(models.TextChoices):
     FAILED = "failed", "Analysis failed"  # the LLM analyst failed: the local one stays
 
 
+RATING_MIN, RATING_MAX = 1, 5  # clarity and sleep quality
+TAGS_MAX_ITEMS, TAG_MAX_CHARS = 20, 50
+DREAMT_ON_MAX_DAYS_AHEAD = 1  # "today" somewhere on Earth may be tomorrow here
+
+
 class AbstractDream(models.Model):
     #: Where this dream lives: its table's tier, or ``EMERGENCY`` on an unsaved dream that
     #: shows a record still waiting in the emergency journal (``dreams.storage.records``).
@@ -85,13 +91,25 @@ class AbstractDream(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # When the dream was dreamt (the journal's order); may be backdated.
+    dreamt_on = models.DateField(default=timezone.localdate)
+    lucid = models.BooleanField(default=False)
+    nightmare = models.BooleanField(default=False)
+    recurring = models.BooleanField(default=False)
+    clarity = models.PositiveSmallIntegerField(null=True, blank=True)
+    sleep_quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: The owner's own labels: normalised (``dreams.tags.normalise_tags``), at most 20.
+    tags = models.JSONField(default=list, blank=True)
+    # Kept by a PostgreSQL trigger (migration 0004) from title, tags, analysis and content;
+    # always NULL on SQLite, whose search is a simpler fallback (dreams.search).
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
     # Not auto_now: replayed emergency records keep their original timestamps.
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         abstract = True
-        ordering = ["-created_at", "-id"]
+        ordering = ["-dreamt_on", "-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.title
@@ -119,6 +137,16 @@ def _dream_constraints(prefix: str) -> list[models.BaseConstraint]:
             condition=Q(analysis_status__in=AnalysisStatus.values),
             name=f"{prefix}_analysis_status_valid",
         ),
+        models.CheckConstraint(
+            condition=Q(clarity__isnull=True)
+            | (Q(clarity__gte=RATING_MIN) & Q(clarity__lte=RATING_MAX)),
+            name=f"{prefix}_clarity_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(sleep_quality__isnull=True)
+            | (Q(sleep_quality__gte=RATING_MIN) & Q(sleep_quality__lte=RATING_MAX)),
+            name=f"{prefix}_sleep_quality_range",
+        ),
     ]
 
 
@@ -133,6 +161,10 @@ class Dream(AbstractDream):
         db_table = "dreams"
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="dreams_owner_created_idx"),
+            # The journal's order (and its keyset pagination).
+            models.Index(
+                fields=["owner", "-dreamt_on", "-created_at", "-id"], name="dreams_owner_dreamt_idx"
+            ),
             # Serves the gallery: only rows that can appear in it, newest first.
             models.Index(
                 fields=["-created_at"],
@@ -158,5 +190,9 @@ class DemoDream(AbstractDream):
         verbose_name = "demo dream"
         indexes = [
             models.Index(fields=["session_key", "-created_at"], name="demo_dreams_owner_idx"),
+            models.Index(
+                fields=["session_key", "-dreamt_on", "-created_at", "-id"],
+                name="demo_dreams_dreamt_idx",
+            ),
         ]
         constraints = _dream_constraints("demo_dreams")

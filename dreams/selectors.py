@@ -12,14 +12,19 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError  # a malformed id: no such object
 from django.db import DatabaseError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from common.owners import Owner
 from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus, VideoStatus
 from dreams.ownership import dream_model_for, dreams_of
+from dreams.search import JournalFilters, journal_filter
 from dreams.storage import journal
 from dreams.storage.records import waiting_dreams
 from videos.models import VideoJob
+
+#: The journal's order: when dreamt, then when written; ``id`` makes it total.
+JOURNAL_ORDER = ("-dreamt_on", "-created_at", "-id")
+NO_FILTERS = JournalFilters()
 
 
 class Scope(StrEnum):
@@ -30,27 +35,21 @@ class Scope(StrEnum):
     ANY = "any"  # every dream, private and demo ones included: moderators only
 
 
-def dream_list(
-    *,
-    owner: Owner,
-    q: str = "",
-    has_video: bool | None = None,
-    is_public: bool | None = None,
-) -> QuerySet[AbstractDream]:
-    """The owner's dreams, newest first, with what the representation needs joined in."""
+def dream_list(*, owner: Owner, filters: JournalFilters = NO_FILTERS) -> QuerySet[AbstractDream]:
+    """The owner's dreams, newest dreamt first (then newest written), narrowed by ``filters``
+    (a search orders by best match first), with what the representation needs joined in.
+
+    Its ``order_by`` is a list of descending keys, the last one unique: what
+    ``common.pagination.KeysetPagination`` pages by.
+    """
     model = dream_model_for(owner)
-    qs = model.objects.filter(**dreams_of(owner)).select_related("video_asset")
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(content__icontains=q))
-    if has_video is not None:
-        qs = (
-            qs.filter(video_status=VideoStatus.READY)
-            if has_video
-            else qs.exclude(video_status=VideoStatus.READY)
-        )
-    if is_public is not None:
-        qs = qs.filter(is_public=is_public)
-    return qs.order_by("-created_at", "-id")
+    qs = (
+        model.objects.filter(**dreams_of(owner))
+        .select_related("video_asset")
+        .defer("search_vector")
+        .order_by(*JOURNAL_ORDER)
+    )
+    return journal_filter(qs, filters)
 
 
 def dream_gallery_list() -> QuerySet[Dream]:
@@ -63,6 +62,7 @@ def dream_gallery_list() -> QuerySet[Dream]:
             video_asset__isnull=False,
         )
         .select_related("video_asset", "owner")
+        .defer("search_vector")
         .order_by("-created_at", "-id")
     )
 
@@ -78,7 +78,12 @@ def dream_moderation_queue() -> QuerySet[Dream]:
 
 def _first(queryset: QuerySet, dream_id) -> AbstractDream | None:
     try:
-        return queryset.select_related("video_asset").filter(pk=dream_id).first()
+        return (
+            queryset.select_related("video_asset")
+            .defer("search_vector")
+            .filter(pk=dream_id)
+            .first()
+        )
     except (ValueError, ValidationError):
         return None
 

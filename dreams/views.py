@@ -23,18 +23,20 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 from common.authentication import MODEL_BACKEND, request_owner
 from common.clients import TooManyRequests, too_many_response
 from common.owners import Owner, demo_key
-from common.pagination import NewestFirstCursorPagination
+from common.pagination import KeysetPagination, NewestFirstCursorPagination
 from dreams import selectors
 from dreams.accounts import account_register
+from dreams.api.serializers import journal_filters
 from dreams.forms import SignupForm
 from dreams.models import AbstractDream, DemoDream, ModerationStatus, StorageTier, VideoStatus
 from dreams.ownership import owns_dream
+from dreams.search import JournalFilters
 from dreams.selectors import Scope
 from dreams.services import demo_dreams_claim, dream_thumbnail_path, dream_video_path
 from videos.api.serializers import VideoJobSerializer
@@ -49,13 +51,13 @@ PAGE_SIZE = 12
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def _first_page(request: HttpRequest, queryset: QuerySet) -> tuple[list, str]:
-    """One page of ``queryset`` (newest first) and the cursor of the next page ("" if none).
+def _first_page(request: HttpRequest, queryset: QuerySet, paginator=None) -> tuple[list, str]:
+    """One page of ``queryset`` and the cursor of the next page ("" if none).
 
-    The cursor is the API's own, so "Load more" in the browser continues with the
-    API from where the server-rendered page stopped.
+    The cursor is the API's own (the same paginator), so "Load more" in the browser
+    continues with the API from where the server-rendered page stopped.
     """
-    paginator = NewestFirstCursorPagination()
+    paginator = paginator or NewestFirstCursorPagination()
     paginator.page_size = PAGE_SIZE
     drf_request = Request(request)
     try:
@@ -111,44 +113,75 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "dreams/home.html", {"gallery": dreams})
 
 
+#: The journal's filters as the page's form and the API name them (``JournalFilters``).
+JOURNAL_FILTER_NAMES = (
+    "q",
+    "emotion",
+    "tag",
+    "lucid",
+    "nightmare",
+    "recurring",
+    "min_clarity",
+    "min_sleep_quality",
+    "dreamt_from",
+    "dreamt_to",
+    "has_video",
+    "is_public",
+)
+
+
+def _journal_filters(request: HttpRequest) -> tuple[JournalFilters, dict[str, str], list[str]]:
+    """The filters in the page's query string, those values to keep in links, and what was
+    wrong with them (the page then shows the whole journal and says so)."""
+    given = {
+        name: request.GET[name].replace("\x00", "").strip()[:200]
+        for name in JOURNAL_FILTER_NAMES
+        if request.GET.get(name, "").strip()
+    }
+    try:
+        return journal_filters(given), given, []
+    except ValidationError as invalid:
+        problems = [
+            f"{name.replace('_', ' ').capitalize()}: {' '.join(map(str, errors))}"
+            for name, errors in invalid.detail.items()
+        ]
+        return JournalFilters(), {}, problems
+
+
 @require_safe
 @ensure_csrf_cookie
 def journal(request: HttpRequest) -> HttpResponse:
-    """The caller's dreams (an account's, or a demo visitor's session), newest first."""
+    """The caller's dreams (an account's, or a demo visitor's session), newest dreamt first,
+    searched and filtered like the API's list; the query string is the bookmark."""
     owner = Owner.from_request(request)
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:200]
-    has_video = request.GET.get("has_video") == "1"
-    is_public = request.GET.get("is_public") == "1"
+    filters, given, problems = _journal_filters(request)
     dreams: list = []
     cursor = ""
     offline = False
     if owner is not None:
         try:
-            queryset = selectors.dream_list(
-                owner=owner,
-                q=q,
-                has_video=True if has_video else None,
-                is_public=True if is_public else None,
-            )
-            dreams, cursor = _first_page(request, queryset)
+            queryset = selectors.dream_list(owner=owner, filters=filters)
+            dreams, cursor = _first_page(request, queryset, KeysetPagination())
             # Dreams written while the database was down lead page 1, as in the API.
-            waiting = selectors.dreams_waiting_first(
-                owner=owner, first_page=not request.GET.get("cursor")
-            )
-            dreams = [*waiting, *dreams]
+            if not filters.active:
+                waiting = selectors.dreams_waiting_first(
+                    owner=owner, first_page=not request.GET.get("cursor")
+                )
+                dreams = [*waiting, *dreams]
         except DatabaseError:
             # The database is unreachable: show what the emergency journal holds.
             dreams, offline = selectors.dreams_waiting(owner=owner), True
-    filters = {"q": q, "has_video": "1" if has_video else "", "is_public": "1" if is_public else ""}
-    filters = {name: value for name, value in filters.items() if value}
     context = {
         "dreams": dreams,
         "next_cursor": cursor,
-        "next_url": f"?{urlencode({**filters, 'cursor': cursor})}" if cursor else "",
-        "q": q,
-        "has_video": has_video,
-        "is_public": is_public,
-        "filtered": bool(filters),
+        "next_url": f"?{urlencode({**given, 'cursor': cursor})}" if cursor else "",
+        "filters": filters,
+        "given": given,
+        "filter_problems": problems,
+        "q": filters.q,
+        "has_video": bool(filters.has_video),
+        "is_public": bool(filters.is_public),
+        "filtered": filters.active,
         "is_demo": not request.user.is_authenticated,
         "is_later_page": bool(request.GET.get("cursor")),
         "offline": offline,

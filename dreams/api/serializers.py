@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from common.api import absolute_url
 from common.owners import Owner
-from dreams.models import AbstractDream, AnalysisStatus
+from dreams.models import (
+    DREAMT_ON_MAX_DAYS_AHEAD,
+    RATING_MAX,
+    RATING_MIN,
+    TAG_MAX_CHARS,
+    TAGS_MAX_ITEMS,
+    AbstractDream,
+    AnalysisStatus,
+)
 from dreams.ownership import owns_dream
+from dreams.search import QUERY_MAX_CHARS, JournalFilters
 from dreams.services import dream_thumbnail_path, dream_video_path
+from dreams.tags import normalise_tag, normalise_tags, tags_problem
 from videos.api.serializers import (
     GenerationOptionsSerializer,
     VideoJobSerializer,
@@ -150,7 +163,69 @@ class AnalysisField(serializers.JSONField):
         return validate_analysis(super().to_internal_value(data))
 
 
-class DreamInputSerializer(serializers.Serializer):
+EARLIEST_DREAMT_ON = date(1900, 1, 1)
+
+
+def validate_dreamt_on(value: date) -> date:
+    """A day from 1900 up to tomorrow (the writer's "today" may be ahead of ours)."""
+    latest = timezone.localdate() + timedelta(days=DREAMT_ON_MAX_DAYS_AHEAD)
+    if value > latest:
+        raise serializers.ValidationError("Cannot be more than a day ahead.")
+    if value < EARLIEST_DREAMT_ON:
+        raise serializers.ValidationError("Must be in 1900 or later.")
+    return value
+
+
+class RatingField(serializers.IntegerField):
+    """An optional 1–5 rating (``null`` clears it)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", RATING_MIN)
+        kwargs.setdefault("max_value", RATING_MAX)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+class TagsField(serializers.ListField):
+    """The owner's tags: normalised (lower case, no '#', commas or quotes), without repeats,
+    at most 20 of at most 50 characters."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", serializers.CharField(allow_blank=True, max_length=200))
+        kwargs.setdefault("max_length", 100)  # before repeats and blanks are dropped
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        tags = normalise_tags(super().to_internal_value(data))
+        if problem := tags_problem(tags):
+            raise serializers.ValidationError(problem)
+        if _has_unstorable_text(tags):
+            raise serializers.ValidationError("Must not contain NUL or unpaired surrogates.")
+        return tags
+
+
+class DreamDetailsMixin(serializers.Serializer):
+    """When it was dreamt, its flags, ratings and tags (all optional on input)."""
+
+    dreamt_on = serializers.DateField(
+        required=False,
+        validators=[validate_dreamt_on],
+        help_text="The day of the dream (default: today); from 1900 up to a day ahead.",
+    )
+    lucid = serializers.BooleanField(required=False)
+    nightmare = serializers.BooleanField(required=False)
+    recurring = serializers.BooleanField(required=False)
+    clarity = RatingField(help_text="How clearly it is remembered, 1–5, or null.")
+    sleep_quality = RatingField(help_text="How well you slept, 1–5, or null.")
+    tags = TagsField(
+        required=False,
+        help_text=f"Your own labels: at most {TAGS_MAX_ITEMS} of at most {TAG_MAX_CHARS} "
+        "characters, stored lower-case without '#', commas or quotes.",
+    )
+
+
+class DreamInputSerializer(DreamDetailsMixin, serializers.Serializer):
     title = serializers.CharField(min_length=1, max_length=200, trim_whitespace=True)
     content = serializers.CharField(min_length=1, max_length=20_000, trim_whitespace=True)
     analysis = AnalysisField(required=False)
@@ -200,6 +275,15 @@ class DreamSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     title = serializers.CharField()
     content = serializers.CharField()
+    dreamt_on = serializers.DateField()
+    lucid = serializers.BooleanField()
+    nightmare = serializers.BooleanField()
+    recurring = serializers.BooleanField()
+    clarity = serializers.IntegerField(allow_null=True)
+    sleep_quality = serializers.IntegerField(allow_null=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(), help_text="The owner's own labels (empty for others)."
+    )
     analysis = serializers.JSONField()
     analysis_status = serializers.ChoiceField(
         choices=AnalysisStatus.choices,
@@ -225,9 +309,14 @@ class DreamSerializer(serializers.Serializer):
     def to_representation(self, dream: AbstractDream) -> dict[str, Any]:
         data = super().to_representation(dream)
         analysis = data.get("analysis")
-        # The LLM analyst's reflection speaks to the dreamer: nobody else reads it.
-        if isinstance(analysis, dict) and "reflection" in analysis and not self._owns(dream):
-            data["analysis"] = {k: v for k, v in analysis.items() if k != "reflection"}
+        # The LLM analyst's reflection speaks to the dreamer, and tags are the owner's own
+        # labels (unmoderated text): nobody else reads them.
+        if (data["tags"] or (isinstance(analysis, dict) and "reflection" in analysis)) and (
+            not self._owns(dream)
+        ):
+            data["tags"] = []
+            if isinstance(analysis, dict):
+                data["analysis"] = {k: v for k, v in analysis.items() if k != "reflection"}
         return data
 
     def _owns(self, dream: AbstractDream) -> bool:
@@ -336,3 +425,46 @@ class DreamPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = DreamSerializer(many=True)
+
+
+class JournalFilterSerializer(serializers.Serializer):
+    """A journal's search and filters, from the query string (``dreams.search``)."""
+
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=QUERY_MAX_CHARS,
+        help_text="Search title, text, emotions, keywords, symbols and tags. On PostgreSQL: "
+        'web-search syntax, e.g. `"glass house" -fear`, ranked best first.',
+    )
+    emotion = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    tag = serializers.CharField(required=False, allow_blank=True, max_length=TAG_MAX_CHARS)
+    lucid = serializers.BooleanField(required=False, allow_null=True, default=None)
+    nightmare = serializers.BooleanField(required=False, allow_null=True, default=None)
+    recurring = serializers.BooleanField(required=False, allow_null=True, default=None)
+    min_clarity = RatingField(allow_null=False)
+    min_sleep_quality = RatingField(allow_null=False)
+    dreamt_from = serializers.DateField(required=False, help_text="First day (inclusive).")
+    dreamt_to = serializers.DateField(required=False, help_text="Last day (inclusive).")
+    has_video = serializers.BooleanField(required=False, allow_null=True, default=None)
+    is_public = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate_q(self, value: str) -> str:
+        return " ".join(value.replace("\x00", " ").split())
+
+    def validate_tag(self, value: str) -> str:
+        return normalise_tag(value)
+
+    def validate(self, attrs: dict) -> dict:
+        start, end = attrs.get("dreamt_from"), attrs.get("dreamt_to")
+        if start and end and start > end:
+            raise serializers.ValidationError({"dreamt_to": ["Must not be before dreamt_from."]})
+        return attrs
+
+
+def journal_filters(params: Mapping[str, str]) -> JournalFilters:
+    """Filters from a query string (empty values are absent); raises DRF's 400 when invalid."""
+    given = {name: value for name, value in params.items() if value != ""}
+    serializer = JournalFilterSerializer(data=given)
+    serializer.is_valid(raise_exception=True)
+    return JournalFilters(**serializer.validated_data)

@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from common.api import CURSOR_PARAMETERS, OwnerMixin, parse_bool, validated
+from common.api import CURSOR_PARAMETERS, OwnerMixin, validated
 from common.authentication import forget_failures, raise_if_locked_out
-from common.pagination import NewestFirstCursorPagination
+from common.pagination import KeysetPagination, NewestFirstCursorPagination
 from common.parsers import SafeJSONParser
 from common.throttling import WRITE_THROTTLES
 from dreams import selectors, services
@@ -32,11 +32,13 @@ from dreams.api.serializers import (
     DreamWithJobSerializer,
     DreamWithVideoInputSerializer,
     GenerateVideoInputSerializer,
+    JournalFilterSerializer,
     RegisterResponseSerializer,
     RegisterSerializer,
     StoreVideoInputSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
+    journal_filters,
 )
 from dreams.models import DemoDream, StorageTier
 from dreams.selectors import Scope
@@ -67,8 +69,8 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             raise Http404
         return dream
 
-    def _paginate(self, request: Request, queryset, *, waiting=()) -> Response:
-        paginator = NewestFirstCursorPagination()
+    def _paginate(self, request: Request, queryset, *, waiting=(), paginator=None) -> Response:
+        paginator = paginator or NewestFirstCursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         page = [*waiting, *page]  # dreams waiting in the emergency journal lead page 1
         data = DreamSerializer(page, many=True, context={"request": request}).data
@@ -79,32 +81,28 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         return Response(body, status=code)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Search title and content"),
-            OpenApiParameter("has_video", bool),
-            OpenApiParameter("is_public", bool),
-            *CURSOR_PARAMETERS,
-        ],
-        responses=DreamPageSerializer,
+        parameters=[JournalFilterSerializer, *CURSOR_PARAMETERS], responses=DreamPageSerializer
     )
     def list(self, request: Request) -> Response:
-        """The caller's dreams, newest first."""
+        """The caller's dreams, newest dreamt first, searched and filtered (combinable)."""
+        filters = journal_filters(request.query_params)
         owner = self.owner(request)
         if owner is None:
             return self._paginate(request, DemoDream.objects.none())
         params = request.query_params
-        first_page = not params.get(NewestFirstCursorPagination.cursor_query_param)
-        waiting = selectors.dreams_waiting_first(owner=owner, first_page=first_page)
+        first_page = not params.get(KeysetPagination.cursor_query_param)
+        # Dreams waiting in the emergency journal lead the unfiltered first page.
+        waiting = (
+            selectors.dreams_waiting_first(owner=owner, first_page=first_page)
+            if not filters.active
+            else []
+        )
         try:
             return self._paginate(
                 request,
-                selectors.dream_list(
-                    owner=owner,
-                    q=params.get("q", "").replace("\x00", "")[:200],
-                    has_video=parse_bool(params.get("has_video")),
-                    is_public=parse_bool(params.get("is_public")),
-                ),
+                selectors.dream_list(owner=owner, filters=filters),
                 waiting=waiting,
+                paginator=KeysetPagination(),
             )
         except DatabaseError:
             # The database is unreachable: show what the emergency journal holds.

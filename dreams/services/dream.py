@@ -30,7 +30,16 @@ _MODERATED_FIELDS = frozenset(
 # What the LLM analyst reads: editing them has it read the dream again.
 _ANALYSED_FIELDS = frozenset({"title", "content"})
 # Fields a dream's validation leaves out: set by us, not by the owner.
-_NOT_CLEANED = ["owner", "video_asset", "moderated_by"]
+_NOT_CLEANED = ["owner", "video_asset", "moderated_by", "search_vector"]
+#: The journal's details of a dream: facts about the night, and the owner's own labels.
+DETAIL_FIELDS = frozenset(
+    {"dreamt_on", "lucid", "nightmare", "recurring", "clarity", "sleep_quality", "tags"}
+)
+
+
+def _check_details(details: dict[str, Any]) -> None:
+    if unknown := set(details) - DETAIL_FIELDS:
+        raise TypeError(f"Unknown dream fields: {sorted(unknown)}")
 
 
 def initial_moderation_status(*, is_public: bool) -> str:
@@ -52,6 +61,7 @@ def dream_create(
     video_prompt: str = "",
     video_duration: int = DEFAULT_DURATION_SECONDS,
     local_analysis: dict[str, Any] | None = None,
+    **details: Any,
 ) -> AbstractDream:
     """Create a dream for ``owner`` in its table (``dreams`` or ``demo_dreams``).
 
@@ -59,9 +69,11 @@ def dream_create(
     ``local_analysis`` is that reading, already made) and, with the LLM analyst on,
     the dream is ``pending`` until ``dreams.tasks.dream_analysis_task`` (enqueued on
     commit) replaces it. A given ``video_url`` is copied into our storage by an ingest
-    job started on commit. Raises ``JobLimitExceeded`` (and saves nothing) when that
-    job is over the cap.
+    job started on commit. ``details`` are the journal's own fields (``DETAIL_FIELDS``:
+    ``dreamt_on``, flags, ratings, normalised ``tags``). Raises ``JobLimitExceeded`` (and
+    saves nothing) when that job is over the cap, ``TypeError`` for an unknown detail.
     """
+    _check_details(details)
     now = timezone.now()
     by_llm = not analysis and wants_llm_analysis()
     if not analysis:
@@ -79,6 +91,7 @@ def dream_create(
         thumbnail_url=thumbnail_url,
         created_at=now,
         updated_at=now,
+        **details,
     )
     dream.full_clean(exclude=_NOT_CLEANED)
     dream.save(force_insert=True)
@@ -109,6 +122,7 @@ def dream_create_with_video(
     ratio: str = DEFAULT_RATIO,
     seed: int | None = None,
     is_public: bool = False,
+    **details: Any,
 ) -> tuple[AbstractDream, VideoJob | None]:
     """Create a dream and (unless ``generate_video`` is false) queue its video, atomically.
 
@@ -130,6 +144,7 @@ def dream_create_with_video(
         is_public=is_public,
         video_prompt=prompt,
         video_duration=video_duration,
+        **details,
     )
     job = None
     if generate_video:
@@ -150,6 +165,7 @@ def dream_create_replayed(
     can start it again. Raises ``ValidationError`` when the data no longer validates.
     """
     data = dict(data)
+    data.setdefault("dreamt_on", timezone.localdate(created_at))  # journaled before it existed
     generate = data.pop("generate_video", False)
     ratio, seed = data.pop("ratio", DEFAULT_RATIO), data.pop("seed", None)
     video_url = data.pop("video_url", "")

