@@ -208,9 +208,45 @@ export class DreamVideoService {
 
   // --- Dreams -----------------------------------------------------------------------
 
-  /** The caller's dreams, newest first: `{next, previous, results}`. */
-  listDreams({ q, hasVideo, isPublic, cursor, pageSize, signal } = {}) {
-    const query = { q, has_video: hasVideo, is_public: isPublic, page_size: pageSize, cursor };
+  /**
+   * The caller's dreams, newest dreamt first: `{next, previous, results}`. Filters combine:
+   * `q` (search; on PostgreSQL web-search syntax such as `"glass house" -fear`), `emotion`,
+   * `tag`, `lucid`/`nightmare`/`recurring`/`hasVideo`/`isPublic` (booleans),
+   * `minClarity`/`minSleepQuality` (1–5), `dreamtFrom`/`dreamtTo` ("YYYY-MM-DD", inclusive).
+   */
+  listDreams({
+    q,
+    emotion,
+    tag,
+    lucid,
+    nightmare,
+    recurring,
+    minClarity,
+    minSleepQuality,
+    dreamtFrom,
+    dreamtTo,
+    hasVideo,
+    isPublic,
+    cursor,
+    pageSize,
+    signal,
+  } = {}) {
+    const query = {
+      q,
+      emotion,
+      tag,
+      lucid,
+      nightmare,
+      recurring,
+      min_clarity: minClarity,
+      min_sleep_quality: minSleepQuality,
+      dreamt_from: dreamtFrom,
+      dreamt_to: dreamtTo,
+      has_video: hasVideo,
+      is_public: isPublic,
+      page_size: pageSize,
+      cursor,
+    };
     return this.request("GET", "/api/dreams", { query, signal });
   }
 
