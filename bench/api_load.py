@@ -206,7 +206,8 @@ def capture_queries(routes: dict[str, dict]) -> None:
 def dream_columns() -> list[str]:
     from dreams.models import Dream
 
-    return [field.column for field in Dream._meta.concrete_fields]
+    # The lists never select the search vector (``dream_list`` defers it).
+    return [f.column for f in Dream._meta.concrete_fields if f.name != "search_vector"]
 
 
 # --- Servers ------------------------------------------------------------------------------
