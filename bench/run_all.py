@@ -5,8 +5,9 @@ first time (seeding). Needs PostgreSQL on 127.0.0.1:5432; ``wrk`` is used when i
 
 Each benchmark runs as its own process: ``api_load.py`` (list endpoints against a floor),
 ``jobs.py`` (200 video jobs with 1 and 2 workers) and ``ingest.py`` (streaming download
-against a plain copy). A failing one is reported in RESULTS.md and makes the exit non-zero;
-the others still run.
+against a plain copy); then ``analysis.py``, ``renderer.py`` and ``insights.py`` (insights on
+10,000 dreams against a floor) write their own sections. A failing one is reported in
+RESULTS.md and makes the exit non-zero; the others still run.
 """
 
 from __future__ import annotations
@@ -294,6 +295,7 @@ def main() -> int:
     # These write their own sections into the RESULTS.md just written.
     parts["analysis.py"] = run("analysis.py")
     parts["renderer.py"] = run("renderer.py")
+    parts["insights.py"] = run("insights.py")
     print(f"\nwrote {BENCH / 'RESULTS.md'} and {BENCH / 'results.png'}")
     return 0 if all(ok for ok, _, _ in parts.values()) else 1
 

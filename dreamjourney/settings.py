@@ -242,6 +242,21 @@ VIDEO_INGEST_ALLOWED_HOSTS = env.list("VIDEO_INGEST_ALLOWED_HOSTS", default=[])
 VIDEO_INGEST_ALLOWED_ADDRESSES = env.list("VIDEO_INGEST_ALLOWED_ADDRESSES", default=[])
 DREAMS_PREMODERATION = env.bool("DREAMS_PREMODERATION", default=True)
 
+# --- Journal export and import (dreams/archive): an account's whole journal as one ZIP.
+# A journal with more video bytes or more dreams than these is packed by the task worker
+# and offered as a download that expires; a smaller one streams at once.
+EXPORT_INLINE_MAX_BYTES = env.int("EXPORT_INLINE_MAX_BYTES", default=100 * 1024 * 1024)
+EXPORT_INLINE_MAX_DREAMS = env.int("EXPORT_INLINE_MAX_DREAMS", default=1000)
+EXPORT_EXPIRY_SECONDS = env.int("EXPORT_EXPIRY_SECONDS", default=48 * 60 * 60)
+# What one import may be: its upload (REQUEST_MAX_BYTES bounds it too), its files, their
+# bytes once unpacked, how densely one may be compressed (a zip bomb is thousands of times
+# denser than a video), and how many new videos it brings (each is probed in the request).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=REQUEST_MAX_BYTES)
+IMPORT_MAX_MEMBERS = env.int("IMPORT_MAX_MEMBERS", default=5000)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=2 * IMPORT_MAX_BYTES)
+IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=100)
+IMPORT_MAX_VIDEOS = env.int("IMPORT_MAX_VIDEOS", default=100)
+
 # --- Dream analysis. The local analyzer reads every dream in the request that saves it;
 # with ANALYSIS_PROVIDER=openai a background task (dreams/tasks.py) then asks an
 # OpenAI-compatible chat-completions API (OpenAI, Ollama, vLLM, LM Studio) at
@@ -268,6 +283,27 @@ EMERGENCY_MAX_BYTES = env.int("EMERGENCY_MAX_BYTES", default=100 * 1024 * 1024)
 EMERGENCY_MAX_RECORDS_PER_OWNER = env.int("EMERGENCY_MAX_RECORDS_PER_OWNER", default=50)
 EMERGENCY_MAX_BYTES_PER_OWNER = env.int("EMERGENCY_MAX_BYTES_PER_OWNER", default=2 * 1024 * 1024)
 
+# --- Email: password-reset links, sent by the task worker (dreams/services/account.py).
+# EMAIL_URL, read by django-environ: consolemail:// prints mails (make run); production sets
+# smtp://user:pass@host:25, smtp+tls://… (STARTTLS, port 587) or smtp+ssl://… (465).
+# Django 6.1 configures sending with MAILERS (the EMAIL_HOST… settings are deprecated).
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_mailer_options: dict = {}
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    _mailer_options = {
+        "host": _email["EMAIL_HOST"] or "localhost",
+        "port": _email["EMAIL_PORT"],  # None: 25, or 587 / 465 with TLS / SSL
+        "username": _email["EMAIL_HOST_USER"],
+        "password": _email["EMAIL_HOST_PASSWORD"],
+        "use_tls": bool(_email.get("EMAIL_USE_TLS")),
+        "use_ssl": bool(_email.get("EMAIL_USE_SSL")),
+        "timeout": 15,  # seconds: a mail server that hangs must not hold a worker
+    }
+elif _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+    _mailer_options = {"file_path": _email["EMAIL_FILE_PATH"]}
+MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mailer_options}}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DreamJourney <noreply@localhost>")
+
 # --- REST API.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -291,6 +327,8 @@ REST_FRAMEWORK = {
         "dream_write": env.str("DREAM_WRITE_RATE", default="120/hour"),
         "anon_dream_write": env.str("ANON_DREAM_WRITE_RATE", default="1000/hour"),
         "auth": env.str("AUTH_RATE", default="30/minute"),
+        "journal_export": env.str("JOURNAL_EXPORT_RATE", default="10/hour"),
+        "journal_import": env.str("JOURNAL_IMPORT_RATE", default="10/hour"),
     },
     "EXCEPTION_HANDLER": "common.api.exception_handler",
 }
@@ -334,6 +372,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 )
 # New accounts per client address (page and API together).
 SIGNUP_RATE = env.str("SIGNUP_RATE", default="5/hour")
+# Password-reset requests per client address (past it: 429), and reset mails per recipient
+# whoever asks (past it nothing is sent, and the page says the same): no inbox can be buried.
+PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="5/hour")
+PASSWORD_RESET_EMAIL_RATE = env.str("PASSWORD_RESET_EMAIL_RATE", default="3/hour")
 # How long a known user or token is remembered to stand in while the database is down.
 AUTH_OUTAGE_REMEMBER_SECONDS = env.int("AUTH_OUTAGE_REMEMBER_SECONDS", default=600)
 # How long "this session was not revoked" is believed before the database is asked again

@@ -26,6 +26,11 @@ from videos.models import VideoJob
 from videos.sources import VideoSource
 
 BOTH_PLACES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+FLAG_FIELDS = ["lucid", "nightmare", "recurring"]
+# The owner's details of the night, shown read-only like the rest of the dream.
+DETAIL_FIELDS = ["dreamt_on", *FLAG_FIELDS, "clarity", "sleep_quality", "tag_list"]
+# Filters on the details, after each admin's moderation filters.
+DETAIL_FILTERS = [*FLAG_FIELDS, "dreamt_on"]
 QUEUE_PARAM = "queue"
 QUEUE_VALUE = "pending"
 
@@ -79,6 +84,7 @@ class ModeratedDreamAdmin(admin.ModelAdmin):
 
     job_field = "dream"  # the VideoJob foreign key pointing at this model
     list_per_page = 50
+    date_hierarchy = "dreamt_on"
     search_fields = ["title", "content"]
     list_select_related = ["video_asset", "moderated_by"]
     actions = ["approve_dreams", "reject_dreams", "unpublish_dreams", "regenerate_videos"]
@@ -115,7 +121,7 @@ class ModeratedDreamAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
         head = (None, {"fields": ["video_player", "title", "content", self.owner_field]})
-        return [head, *self.fieldsets_tail]
+        return [head, ("The night", {"fields": DETAIL_FIELDS}), *self.fieldsets_tail]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         # Everything: the page shows a dream, the actions decide about it.
@@ -154,6 +160,7 @@ class ModeratedDreamAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .defer("search_vector")  # PostgreSQL's own index data: never shown, never loaded
             .annotate(latest_provider=Subquery(latest.values("provider")[:1]))
         )
 
@@ -187,6 +194,15 @@ class ModeratedDreamAdmin(admin.ModelAdmin):
             reverse("dream-video", kwargs={"dream_id": dream.pk}),
             poster,
         )
+
+    @admin.display(description="kind")
+    def kind(self, dream: AbstractDream) -> str:
+        return ", ".join(name for name in FLAG_FIELDS if getattr(dream, name)) or "—"
+
+    @admin.display(description="tags")
+    def tag_list(self, dream: AbstractDream) -> str:
+        tags = dream.tags if isinstance(dream.tags, list) else []
+        return ", ".join(str(tag) for tag in tags) or "—"
 
     @admin.display(description="provider", ordering="latest_provider")
     def latest_job_provider(self, dream: AbstractDream) -> str:
@@ -288,6 +304,8 @@ class DreamAdmin(ModeratedDreamAdmin):
         "thumbnail",
         "title",
         "owner",
+        "dreamt_on",
+        "kind",
         "video_status",
         "latest_job_provider",
         "is_public",
@@ -304,6 +322,7 @@ class DreamAdmin(ModeratedDreamAdmin):
         "video_status",
         LatestJobProviderFilter,
         "created_at",
+        *DETAIL_FILTERS,
     ]
     search_fields = ["title", "content", "owner__username"]
     list_select_related = ["owner", "video_asset", "moderated_by"]
@@ -325,6 +344,8 @@ class DemoDreamAdmin(ModeratedDreamAdmin):
         "thumbnail",
         "title",
         "demo_owner",
+        "dreamt_on",
+        "kind",
         "video_status",
         "latest_job_provider",
         "is_public",
@@ -340,6 +361,7 @@ class DemoDreamAdmin(ModeratedDreamAdmin):
         "video_status",
         LatestJobProviderFilter,
         "created_at",
+        *DETAIL_FILTERS,
     ]
 
     @admin.display(description="session")

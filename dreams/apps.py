@@ -7,9 +7,12 @@ class DreamsConfig(AppConfig):
 
     def ready(self) -> None:
         import common.authentication  # noqa: F401 - connects its cache-forgetting signal hooks
+        from dreams.archive.export import journal_exports_sweep
         from dreams.receivers import dream_job_media_path, mirror_job_on_dream
         from videos.api.serializers import register_job_media_path
+        from videos.housekeeping import register_sweep
         from videos.signals import video_job_changed
 
         video_job_changed.connect(mirror_job_on_dream, dispatch_uid="dreams.mirror_job_on_dream")
         register_job_media_path(dream_job_media_path)
+        register_sweep("expired journal export(s)", journal_exports_sweep)

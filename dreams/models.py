@@ -196,3 +196,50 @@ class DemoDream(AbstractDream):
             ),
         ]
         constraints = _dream_constraints("demo_dreams")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Packing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class JournalExport(models.Model):
+    """A journal packed into a ZIP by the task worker (``dreams.archive.export``).
+
+    Only large journals get one: a small journal streams straight to its owner and leaves
+    no row. A ready export may be downloaded by its owner until ``expires_at``; then the
+    sweep (``dreams.archive.export.journal_exports_sweep``) deletes it, file and row.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_exports"
+    )
+    status = models.CharField(
+        max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    file = models.FileField(upload_to="exports/", max_length=255, blank=True)
+    bytes = models.BigIntegerField(null=True, blank=True)
+    dream_count = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "journal_exports"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="journal_exports_user_idx"),
+            models.Index(fields=["expires_at"], name="journal_exports_expiry_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ExportStatus.values), name="journal_exports_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"journal export {self.id} ({self.status})"

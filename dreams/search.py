@@ -71,7 +71,8 @@ def journal_filter(queryset: QuerySet, filters: JournalFilters) -> QuerySet:
     """
     qs = queryset
     if filters.emotion:
-        qs = qs.filter(_json_has("analysis__emotions", filters.emotion.casefold()))
+        # Whole items, any case: a client's own analysis may say "Anxiety".
+        qs = qs.filter(analysis__emotions__icontains=f'"{filters.emotion}"')
     if filters.tag:
         qs = qs.filter(_json_has("tags", filters.tag))
     for flag in ("lucid", "nightmare", "recurring", "has_video", "is_public"):

@@ -8,6 +8,7 @@ JavaScript client sends back.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -19,24 +20,35 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from common.authentication import MODEL_BACKEND, request_owner
 from common.clients import TooManyRequests, too_many_response
 from common.owners import Owner, demo_key
 from common.pagination import KeysetPagination, NewestFirstCursorPagination
-from dreams import selectors
+from dreams import journal_selectors, selectors
 from dreams.accounts import account_register
-from dreams.api.serializers import journal_filters
+from dreams.api.serializers import EARLIEST_DREAMT_ON
 from dreams.forms import SignupForm
-from dreams.models import AbstractDream, DemoDream, ModerationStatus, StorageTier, VideoStatus
+from dreams.models import (
+    DREAMT_ON_MAX_DAYS_AHEAD,
+    RATING_MAX,
+    RATING_MIN,
+    AbstractDream,
+    DemoDream,
+    ModerationStatus,
+    StorageTier,
+    VideoStatus,
+)
 from dreams.ownership import owns_dream
-from dreams.search import JournalFilters
+from dreams.page_filters import DATE_NAMES, page_filters, search_syntax_available
 from dreams.selectors import Scope
 from dreams.services import demo_dreams_claim, dream_thumbnail_path, dream_video_path
 from videos.api.serializers import VideoJobSerializer
@@ -113,51 +125,19 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "dreams/home.html", {"gallery": dreams})
 
 
-#: The journal's filters as the page's form and the API name them (``JournalFilters``).
-JOURNAL_FILTER_NAMES = (
-    "q",
-    "emotion",
-    "tag",
-    "lucid",
-    "nightmare",
-    "recurring",
-    "min_clarity",
-    "min_sleep_quality",
-    "dreamt_from",
-    "dreamt_to",
-    "has_video",
-    "is_public",
-)
-
-
-def _journal_filters(request: HttpRequest) -> tuple[JournalFilters, dict[str, str], list[str]]:
-    """The filters in the page's query string, those values to keep in links, and what was
-    wrong with them (the page then shows the whole journal and says so)."""
-    given = {
-        name: request.GET[name].replace("\x00", "").strip()[:200]
-        for name in JOURNAL_FILTER_NAMES
-        if request.GET.get(name, "").strip()
-    }
-    try:
-        return journal_filters(given), given, []
-    except ValidationError as invalid:
-        problems = [
-            f"{name.replace('_', ' ').capitalize()}: {' '.join(map(str, errors))}"
-            for name, errors in invalid.detail.items()
-        ]
-        return JournalFilters(), {}, problems
-
-
 @require_safe
 @ensure_csrf_cookie
 def journal(request: HttpRequest) -> HttpResponse:
     """The caller's dreams (an account's, or a demo visitor's session), newest dreamt first,
     searched and filtered like the API's list; the query string is the bookmark."""
     owner = Owner.from_request(request)
-    filters, given, problems = _journal_filters(request)
+    page = page_filters(request)
+    filters, given = page.filters, page.given
     dreams: list = []
     cursor = ""
     offline = False
+    tag_choices: list[str] = []
+    emotion_choices: list[str] = []
     if owner is not None:
         try:
             queryset = selectors.dream_list(owner=owner, filters=filters)
@@ -168,16 +148,35 @@ def journal(request: HttpRequest) -> HttpResponse:
                     owner=owner, first_page=not request.GET.get("cursor")
                 )
                 dreams = [*waiting, *dreams]
+            tag_choices = journal_selectors.dream_tag_choices(owner=owner)
+            emotion_choices = journal_selectors.dream_emotion_choices(owner=owner)
         except DatabaseError:
             # The database is unreachable: show what the emergency journal holds.
             dreams, offline = selectors.dreams_waiting(owner=owner), True
+    journal_url = reverse("journal")
+    # The calendar opens on the month the list is narrowed to, with the other filters.
+    day = filters.dreamt_from or filters.dreamt_to
+    calendar_url = page.url(
+        reverse("journal-calendar"), drop=DATE_NAMES, month=f"{day:%Y-%m}" if day else ""
+    )
     context = {
         "dreams": dreams,
         "next_cursor": cursor,
-        "next_url": f"?{urlencode({**given, 'cursor': cursor})}" if cursor else "",
+        "next_url": page.url(journal_url, cursor=cursor) if cursor else "",
+        "newest_url": page.url(journal_url),
+        "calendar_url": calendar_url,
         "filters": filters,
         "given": given,
-        "filter_problems": problems,
+        "typed": page.typed,
+        "chips": page.chips(journal_url),
+        "panel_count": page.panel_count,
+        "filter_problems": page.problems,
+        "tag_choices": tag_choices,
+        "emotion_choices": emotion_choices,
+        "ratings": range(RATING_MIN, RATING_MAX + 1),
+        "search_syntax": search_syntax_available(),
+        "dreamt_on_min": EARLIEST_DREAMT_ON,
+        "dreamt_on_max": timezone.localdate() + timedelta(days=DREAMT_ON_MAX_DAYS_AHEAD),
         "q": filters.q,
         "has_video": bool(filters.has_video),
         "is_public": bool(filters.is_public),
@@ -189,12 +188,91 @@ def journal(request: HttpRequest) -> HttpResponse:
     return render(request, "dreams/journal.html", context)
 
 
+#: Words for each rating, 1–5 (the editor's choices and the dream page's "Clarity 4 of 5").
+RATING_WORDS = {
+    "clarity": ("hazy", "faint", "partly clear", "clear", "vivid"),
+    "sleep_quality": ("restless", "poor", "fair", "good", "deep"),
+}
+RATINGS = (
+    ("clarity", "Clarity", "How clearly you remember it."),
+    ("sleep_quality", "Sleep quality", "How well you slept that night."),
+)
+#: The flags, with the editor's short hints.
+FLAGS = (
+    ("lucid", "Lucid", "You knew you were dreaming."),
+    ("nightmare", "Nightmare", "It frightened or upset you."),
+    ("recurring", "Recurring", "You have dreamt it before."),
+)
+TAG_SUGGESTIONS_MAX = 50
+
+
+def _ratings(dream: AbstractDream | None) -> list[dict[str, Any]]:
+    """Each rating's name, label, hint, value (``None``: not rated) and 1–5 choices."""
+    return [
+        {
+            "name": name,
+            "label": label,
+            "hint": hint,
+            "value": getattr(dream, name) if dream is not None else None,
+            "choices": [(number, word) for number, word in enumerate(RATING_WORDS[name], 1)],
+        }
+        for name, label, hint in RATINGS
+    ]
+
+
+def _flags(dream: AbstractDream | None) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "label": label, "hint": hint, "checked": bool(getattr(dream, name, False))}
+        for name, label, hint in FLAGS
+    ]
+
+
+def _tags_in_use(owner: Owner | None) -> list[str]:
+    """The owner's tags, most used first: the editor's suggestions (none if unreachable)."""
+    if owner is None:
+        return []
+    try:
+        return journal_selectors.dream_tag_choices(owner=owner, limit=TAG_SUGGESTIONS_MAX)
+    except DatabaseError:  # the editor still opens (and saves to the emergency journal)
+        return []
+
+
+def _draft_owner(owner: Owner | None) -> str:
+    """An opaque marker of whose drafts the browser keeps: one account's (or demo session's)
+    unsaved dream is never offered to another on a shared browser, and no name is stored."""
+    if owner is None:
+        identity = "anonymous"
+    elif owner.is_demo:
+        identity = f"demo:{owner.session_key}"
+    else:
+        identity = f"user:{owner.user_id}"
+    return salted_hmac("dreams.editor.draft", identity, algorithm="sha256").hexdigest()[:24]
+
+
+def _editor_context(owner: Owner | None, dream: AbstractDream | None) -> dict[str, Any]:
+    """What the editor shows for ``dream`` (``None``: a new one) besides its text."""
+    today = timezone.localdate()
+    return {
+        "dream": dream,
+        "dreamt_on": dream.dreamt_on if dream is not None else today,
+        "dreamt_on_min": EARLIEST_DREAMT_ON,
+        "dreamt_on_max": today + timedelta(days=DREAMT_ON_MAX_DAYS_AHEAD),
+        "flags": _flags(dream),
+        "ratings": _ratings(dream),
+        "tags": ", ".join(_strings(dream.tags)) if dream is not None else "",
+        "tag_suggestions": _tags_in_use(owner),
+        "draft_owner": _draft_owner(owner),
+    }
+
+
 @require_safe
 @ensure_csrf_cookie
 def dream_new(request: HttpRequest) -> HttpResponse:
     """The editor for a new dream (anonymous visitors write in demo mode)."""
+    # A demo visitor gets their identity now, so a draft is theirs from the first word.
+    owner = Owner.from_request(request, create_session=True)
     context = {
-        "dream": None,
+        **_editor_context(owner, None),
         "is_demo": not request.user.is_authenticated,
         "emotions": "",
         "keywords": "",
@@ -212,7 +290,7 @@ def dream_edit(request: HttpRequest, dream_id) -> HttpResponse:
         raise Http404("No such dream.")
     analysis = dream.analysis if isinstance(dream.analysis, dict) else {}
     context = {
-        "dream": dream,
+        **_editor_context(owner, dream),
         "is_demo": isinstance(dream, DemoDream),
         "emotions": ", ".join(_strings(analysis.get("emotions"))),
         "keywords": ", ".join(_strings(analysis.get("keywords"))),
@@ -229,6 +307,29 @@ def _mood(analysis: dict) -> str:
 
 def _strings(value: Any) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _night(dream: AbstractDream, *, is_owner: bool) -> dict[str, Any]:
+    """The dream's details as its page shows them; tags are the owner's alone."""
+    written_on = timezone.localdate(dream.created_at) if dream.created_at else dream.dreamt_on
+    # Within a day is the same night seen from another time zone: only backdating is told.
+    backdated = abs(written_on - dream.dreamt_on) > timedelta(days=DREAMT_ON_MAX_DAYS_AHEAD)
+    return {
+        "written_on": written_on if backdated else None,
+        "flag_labels": [(name, label) for name, label, _ in FLAGS if getattr(dream, name)],
+        "rated": [
+            {
+                "name": name,
+                "label": label,
+                "value": value,
+                "word": RATING_WORDS[name][value - 1],
+                "max": RATING_MAX,
+            }
+            for name, label, _ in RATINGS
+            if isinstance(value := getattr(dream, name), int) and RATING_MIN <= value <= RATING_MAX
+        ],
+        "tags": _strings(dream.tags) if is_owner else [],
+    }
 
 
 @require_safe
@@ -284,6 +385,7 @@ def dream_detail(request: HttpRequest, dream_id) -> HttpResponse:
         "job_active": job_active,
         "job_failed": job_failed,
         "share": _share_state(dream) if is_owner else None,
+        **_night(dream, is_owner=is_owner),
         "page_data": page_data,
     }
     return render(request, "dreams/dream_detail.html", context)

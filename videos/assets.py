@@ -6,12 +6,16 @@ import hashlib
 import logging
 import shutil
 import tempfile
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
+from uuid import UUID
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.db.models.fields.files import FieldFile
 
 from videos import errors
@@ -137,3 +141,30 @@ def video_asset_create_from_staged(*, staged: FieldFile) -> VideoAsset:
         with staged.open("rb") as src, local.open("wb") as dst:
             shutil.copyfileobj(src, dst, _CHUNK)
         return video_asset_create_from_file(path=local, source_kind=VideoSource.UPLOAD)
+
+
+@transaction.atomic
+def video_assets_delete_unreferenced(*, asset_ids: Iterable[UUID | str]) -> int:
+    """Delete those of ``asset_ids`` that nothing points at any more: rows, videos, thumbnails.
+
+    Assets are shared (one per sha256), so another owner's dream, demo dream or job may
+    still use one; the ``PROTECT`` foreign keys say so and such an asset stays, bytes and
+    all. The rows are locked while they are checked and deleted; a writer that starts
+    pointing at one meanwhile fails on the foreign key instead of keeping a video without
+    bytes. Files are deleted once the transaction commits, so a rollback never leaves a
+    row whose file is gone. Returns how many assets were deleted.
+    """
+    deleted = 0
+    assets = VideoAsset.objects.select_for_update().filter(pk__in=set(asset_ids)).order_by("pk")
+    for asset in assets:
+        try:
+            asset.delete()
+        except ProtectedError:  # raised before any SQL: still someone's video
+            continue
+        storage = asset.file.storage
+        for name in (asset.file.name, asset.thumbnail.name):
+            if name:
+                # robust: a file that cannot be removed is logged, the others still go.
+                transaction.on_commit(partial(storage.delete, name), robust=True)
+        deleted += 1
+    return deleted

@@ -10,7 +10,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,16 +26,26 @@ STAGING_DIR = "staging"
 #: Prefixes of the temporary folders that asset creation and the probe sandbox make.
 TEMP_PREFIXES = ("dj-ingest-", "dj-upload-", "dj-sandbox-")
 
+#: Sweeps of the apps above this one, by name, run with ours (``register_sweep``). Each is
+#: called with the leftover age and returns how many things it deleted.
+_SWEEPS: dict[str, Callable[[timedelta], int]] = {}
+
+
+def register_sweep(name: str, sweep: Callable[[timedelta], int]) -> None:
+    """Have ``media_sweep`` run ``sweep`` too (an app above this one registers it at start)."""
+    _SWEEPS[name] = sweep
+
 
 @dataclass
 class SweepReport:
     staged_files: int = 0
     demo_renders: int = 0
     temp_dirs: int = 0
+    others: dict[str, int] = field(default_factory=dict)  # by registered sweep
 
     @property
     def total(self) -> int:
-        return self.staged_files + self.demo_renders + self.temp_dirs
+        return self.staged_files + self.demo_renders + self.temp_dirs + sum(self.others.values())
 
 
 def _sweep_staging(cutoff) -> int:
@@ -82,7 +93,8 @@ def _sweep_folder(folder: Path, *, older_than: float, match) -> int:
 def media_sweep(*, max_age: timedelta | None = None) -> SweepReport:
     """Delete leftovers older than ``max_age`` (default ``VIDEO_LEFTOVER_MAX_AGE_SECONDS``).
 
-    Staged uploads still referenced by a job in flight are kept whatever their age.
+    Staged uploads still referenced by a job in flight are kept whatever their age. The
+    registered sweeps of other apps run last (``register_sweep``).
     """
     if max_age is None:
         max_age = timedelta(seconds=settings.VIDEO_LEFTOVER_MAX_AGE_SECONDS)
@@ -100,4 +112,5 @@ def media_sweep(*, max_age: timedelta | None = None) -> SweepReport:
             older_than=older_than,
             match=lambda p: p.is_dir() and p.name.startswith(TEMP_PREFIXES),
         ),
+        others={name: sweep(max_age) for name, sweep in _SWEEPS.items()},
     )

@@ -2,9 +2,22 @@
 
 This package is the only writer of a dream's fields, its video fields included:
 ``dream`` creates, edits, deletes and moves dreams; ``video`` starts a dream's video
-jobs and mirrors what they announce (``videos.signals.video_job_changed``).
+jobs and mirrors what they announce (``videos.signals.video_job_changed``); ``account``
+is what a signed-in person changes about their account, deleting it with all their dreams
+included.
 """
 
+from dreams.services.account import (
+    TokenSummary,
+    account_delete,
+    account_email_change,
+    account_password_change,
+    account_password_check,
+    account_token_revoke,
+    account_token_summary,
+    password_reset_email_queue,
+    password_reset_email_send,
+)
 from dreams.services.dream import (
     demo_dreams_claim,
     dream_create,
@@ -23,6 +36,13 @@ from dreams.services.video import (
 )
 
 __all__ = [
+    "TokenSummary",
+    "account_delete",
+    "account_email_change",
+    "account_password_change",
+    "account_password_check",
+    "account_token_revoke",
+    "account_token_summary",
     "demo_dreams_claim",
     "dream_create",
     "dream_create_replayed",
@@ -35,4 +55,6 @@ __all__ = [
     "dream_video_store",
     "dream_video_sync",
     "initial_moderation_status",
+    "password_reset_email_queue",
+    "password_reset_email_send",
 ]

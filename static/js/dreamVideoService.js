@@ -135,6 +135,32 @@ function analysisFrom(data) {
   return Object.keys(out).length ? out : undefined;
 }
 
+/**
+ * A dream's details as the API names them, from snake_case or camelCase keys; absent ones
+ * stay undefined (not sent). `null` clears a rating.
+ *
+ * @typedef {object} DreamDetails
+ * @property {string} [dreamt_on]       the day dreamt, "YYYY-MM-DD" (or `dreamtOn`); default today
+ * @property {boolean} [lucid]          the dreamer knew they were dreaming
+ * @property {boolean} [nightmare]
+ * @property {boolean} [recurring]      dreamt before
+ * @property {?number} [clarity]        how clearly remembered, 1–5, or null
+ * @property {?number} [sleep_quality]  how well they slept, 1–5, or null (alias `sleepQuality`)
+ * @property {string[]} [tags]          the owner's labels (at most 20); the server normalises
+ *                                      them and shows them to nobody else
+ */
+function detailsFrom(data) {
+  return {
+    dreamt_on: data.dreamt_on ?? data.dreamtOn,
+    lucid: data.lucid,
+    nightmare: data.nightmare,
+    recurring: data.recurring,
+    clarity: data.clarity,
+    sleep_quality: data.sleep_quality ?? data.sleepQuality,
+    tags: data.tags,
+  };
+}
+
 function withoutUndefined(object) {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }
@@ -268,6 +294,55 @@ export class DreamVideoService {
   }
 
   /**
+   * A month of the caller's journal: `{month, previous_month, next_month, days}`, where each
+   * day with dreams is `{date, count, lucid, nightmare, recurring, dreams: [{id, title}]}`
+   * (counts of flagged dreams; the first few titles). `month` is "YYYY-MM" (default: this
+   * month); the other options are listDreams' filters.
+   */
+  calendar({
+    month,
+    q,
+    emotion,
+    tag,
+    lucid,
+    nightmare,
+    recurring,
+    minClarity,
+    minSleepQuality,
+    dreamtFrom,
+    dreamtTo,
+    hasVideo,
+    isPublic,
+    signal,
+  } = {}) {
+    const query = {
+      month,
+      q,
+      emotion,
+      tag,
+      lucid,
+      nightmare,
+      recurring,
+      min_clarity: minClarity,
+      min_sleep_quality: minSleepQuality,
+      dreamt_from: dreamtFrom,
+      dreamt_to: dreamtTo,
+      has_video: hasVideo,
+      is_public: isPublic,
+    };
+    return this.request("GET", "/api/dreams/calendar", { query, signal });
+  }
+
+  /**
+   * The caller's insights (GET /api/insights): `totals`, `streaks`, `weekly` (the last
+   * `weeks` weeks, 4–52, default 12), top `emotions` and `symbols` per month over `months`,
+   * and `recurring_symbols`. Rates are 0–1, or null for a week without dreams.
+   */
+  getInsights({ weeks, signal } = {}) {
+    return this.request("GET", "/api/insights", { query: { weeks }, signal });
+  }
+
+  /**
    * Poll a dream while the LLM analyst reads it (`analysis_status` "pending"); resolves to
    * the dream once its status is anything else (`ready`: the analyst's reading; `failed`
    * or `local`: ours stays) — or, after `timeoutMs`, to the last one seen, still
@@ -311,13 +386,16 @@ export class DreamVideoService {
   /**
    * Create a dream, optionally generating its video at once (POST /api/dreams/with-video).
    * Accepts `analysis`, or `emotions`/`keywords` lists; `generateVideo` (or
-   * `generate_video`). Resolves to `{dream, video_job}` (`video_job` null without video).
+   * `generate_video`); the dream's details (`DreamDetails`: `dreamt_on`, `lucid`,
+   * `nightmare`, `recurring`, `clarity`, `sleep_quality`, `tags`). Resolves to
+   * `{dream, video_job}` (`video_job` null without video).
    */
   async createDreamWithVideo(data, { signal } = {}) {
     const generate = data.generateVideo ?? data.generate_video ?? false;
     const common = withoutUndefined({
       title: data.title,
       content: data.content,
+      ...detailsFrom(data),
       analysis: analysisFrom(data),
       is_public: data.is_public ?? data.isPublic,
       video_prompt: data.video_prompt ?? data.videoPrompt,
@@ -342,13 +420,15 @@ export class DreamVideoService {
   }
 
   /**
-   * Change a dream; video fields included (a new `video_url` is copied into our storage).
-   * Sends only the fields given (PATCH). Resolves to the dream.
+   * Change a dream; video fields included (a new `video_url` is copied into our storage)
+   * and its details (`DreamDetails`). Sends only the fields given (PATCH). Resolves to
+   * the dream.
    */
   updateDreamWithVideo(dreamId, changes, { signal } = {}) {
     const json = withoutUndefined({
       title: changes.title,
       content: changes.content,
+      ...detailsFrom(changes),
       analysis: analysisFrom(changes),
       is_public: changes.is_public ?? changes.isPublic,
       video_url: changes.video_url ?? changes.videoUrl,
@@ -495,6 +575,143 @@ export class DreamVideoService {
       if (isFinished(job)) return job;
       await sleep(pause, signal);
     }
+  }
+
+  // --- Account ----------------------------------------------------------------------
+
+  /**
+   * The signed-in account: `{id, username, email, date_joined, token}`, where `token` is
+   * `{created, prefix}` (only the key's first characters) or null.
+   */
+  getAccount({ signal } = {}) {
+    return this.request("GET", "/api/account", { signal });
+  }
+
+  /** Change the account's email (`""` removes it). Resolves to the account. */
+  updateAccount({ email } = {}, { signal } = {}) {
+    return this.request("PATCH", "/api/account", { json: withoutUndefined({ email }), signal });
+  }
+
+  /**
+   * Change the password (`currentPassword` or `current_password`, `newPassword` or
+   * `new_password`). Every other session of the account ends; a browser session that
+   * calls stays signed in, and the API token stays. Too many wrong passwords: 429.
+   */
+  changePassword(passwords = {}, { signal } = {}) {
+    const json = withoutUndefined({
+      current_password: passwords.current_password ?? passwords.currentPassword,
+      new_password: passwords.new_password ?? passwords.newPassword,
+    });
+    return this.request("POST", "/api/account/password", { json, signal });
+  }
+
+  /**
+   * Revoke the account's API token (if this client uses it, its next call is a 401).
+   * `POST /api/auth/token` issues a new one.
+   */
+  revokeToken({ signal } = {}) {
+    return this.request("DELETE", "/api/account/token", { signal });
+  }
+
+  /** Delete the account and everything only it has (dreams, videos, token), for good. */
+  deleteAccount({ password } = {}, { signal } = {}) {
+    return this.request("POST", "/api/account/delete", {
+      json: withoutUndefined({ password }),
+      signal,
+    });
+  }
+
+  // --- Journal archive (accounts only) -----------------------------------------------
+
+  /**
+   * Export the whole journal as one ZIP: every dream as JSON and Markdown, with its video
+   * and thumbnail. A small journal comes at once: resolves to `{file: Blob, filename}`. A
+   * large one is packed in the background: resolves to `{export}`; follow it with
+   * `waitForExport`, then download its `download_url` (it works until `expires_at`).
+   */
+  async exportJournal({ signal } = {}) {
+    const headers = { Accept: "application/zip, application/json" };
+    if (this.token) {
+      headers.Authorization = `Token ${this.token}`;
+    } else {
+      const csrf = readCookie(this.csrfCookieName);
+      if (csrf) headers["X-CSRFToken"] = csrf;
+    }
+    try {
+      const response = await this._fetch(`${this.baseUrl}/api/account/export`, {
+        method: "POST",
+        headers,
+        signal,
+        credentials: "same-origin",
+      });
+      const type = response.headers.get("Content-Type") || "";
+      if (response.ok && type.includes("application/zip")) {
+        const disposition = response.headers.get("Content-Disposition") || "";
+        const named = /filename="([^"]+)"/.exec(disposition);
+        return { file: await response.blob(), filename: named ? named[1] : "dreamjourney.zip" };
+      }
+      let data = null;
+      if (type.includes("json")) {
+        try {
+          data = await response.json();
+        } catch {
+          data = null;
+        }
+      }
+      if (!response.ok) throw errorFromResponse(response.status, data);
+      return data;
+    } catch (error) {
+      if (error instanceof DreamVideoError || (error && error.name === "AbortError")) throw error;
+      throw new DreamVideoError(STATUS_WORDS[0], { status: 0 }); // the network, mid-download too
+    }
+  }
+
+  /**
+   * A background export: `{id, status, dream_count, bytes, error, created_at, finished_at,
+   * expires_at, download_url}`; `status` is `queued`, `running`, `ready`, `expired` or
+   * `failed`, and `download_url` is set while it is `ready`.
+   */
+  getExport(exportId, { signal } = {}) {
+    return this.request("GET", `/api/account/exports/${exportId}`, { signal });
+  }
+
+  /**
+   * Poll a background export until it is packed (or failed); resolves to the export.
+   * `onProgress(export)` is called on each poll. Abort with `signal`; brief network
+   * failures are retried with a growing pause.
+   */
+  async waitForExport(
+    exportId,
+    { onProgress, signal, intervalMs = 1500, maxIntervalMs = 5000 } = {},
+  ) {
+    let failures = 0;
+    let pause = intervalMs;
+    for (;;) {
+      if (signal && signal.aborted) throw abortError(signal);
+      try {
+        const found = await this.getExport(exportId, { signal });
+        failures = 0;
+        if (onProgress) onProgress(found);
+        if (found.status !== "queued" && found.status !== "running") return found;
+      } catch (error) {
+        const transient =
+          error instanceof DreamVideoError && (error.status === 0 || error.status >= 502);
+        if (!transient || ++failures > 5) throw error;
+      }
+      await sleep(pause, signal);
+      pause = Math.min(maxIntervalMs, Math.round(pause * 1.25));
+    }
+  }
+
+  /**
+   * Import a journal exported from DreamJourney (`file`: a Blob/File of the ZIP). All or
+   * nothing: a bad archive rejects with a 400 whose `fields.file` says why. Dreams the
+   * journal has already are skipped. Resolves to `{created, skipped, videos}`.
+   */
+  importJournal(file, { signal } = {}) {
+    const form = new FormData();
+    form.append("file", file, file.name || "journal.zip");
+    return this.request("POST", "/api/account/import", { form, signal });
   }
 }
 

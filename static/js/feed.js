@@ -73,6 +73,19 @@ function setTime(el, iso) {
   el.dataset.localize = "short";
 }
 
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "Tue 1 Dec" for a "YYYY-MM-DD" day (with the year when it is not this one), as the
+ *  server's card says it: a calendar day, so no time zone may move it. */
+function dayLabel(iso) {
+  const [year, month, day] = String(iso).split("-").map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (Number.isNaN(date.getTime())) return "";
+  const label = `${WEEKDAYS[date.getUTCDay()]} ${day} ${MONTHS[month - 1]}`;
+  return year === new Date().getFullYear() ? label : `${label} ${year}`;
+}
+
 function truncate(text, limit) {
   return text.length > limit ? `${text.slice(0, limit - 1).trimEnd()}…` : text;
 }
@@ -102,7 +115,10 @@ function dreamCard(template, dream) {
     status.classList.add(`status-${dream.video_status}`);
     status.hidden = false;
   }
-  setTime(slot(card, "time"), dream.created_at);
+  const dreamtOn = slot(card, "dreamt-on");
+  dreamtOn.dateTime = dream.dreamt_on;
+  dreamtOn.textContent = dayLabel(dream.dreamt_on);
+  for (const flag of ["lucid", "nightmare", "recurring"]) slot(card, flag).hidden = !dream[flag];
   slot(card, "public").hidden = !dream.is_public;
   const link = slot(card, "link");
   link.href = `/dreams/${dream.id}/`;
@@ -143,6 +159,33 @@ function galleryCard(template, dream) {
 
 // --- Load more ---------------------------------------------------------------------------
 
+// The journal's filters: their names in the query string, and in dreamVideoService.listDreams.
+const FILTERS = {
+  q: "q",
+  emotion: "emotion",
+  tag: "tag",
+  lucid: "lucid",
+  nightmare: "nightmare",
+  recurring: "recurring",
+  min_clarity: "minClarity",
+  min_sleep_quality: "minSleepQuality",
+  dreamt_from: "dreamtFrom",
+  dreamt_to: "dreamtTo",
+  has_video: "hasVideo",
+  is_public: "isPublic",
+};
+
+/** The filters of a journal URL as listDreams takes them (absent ones left out). */
+function filtersOf(url) {
+  const params = new URL(url, window.location.href).searchParams;
+  const filters = {};
+  for (const [name, option] of Object.entries(FILTERS)) {
+    const value = params.get(name);
+    if (value) filters[option] = value;
+  }
+  return filters;
+}
+
 function cursorOf(url) {
   if (!url) return "";
   return new URL(url, window.location.href).searchParams.get("cursor") || "";
@@ -164,12 +207,10 @@ async function loadMore(button) {
       template = document.getElementById("gallery-card-template");
       build = galleryCard;
     } else {
-      const params = new URLSearchParams(window.location.search);
+      // The link's filters are the ones the server used (those it could not use left out).
       page = await service.listDreams({
+        ...filtersOf(button.href),
         cursor: button.dataset.cursor,
-        q: params.get("q") || undefined,
-        hasVideo: params.get("has_video") === "1" ? "true" : undefined,
-        isPublic: params.get("is_public") === "1" ? "true" : undefined,
         pageSize: 12,
       });
       template = document.getElementById("dream-card-template");
@@ -187,9 +228,9 @@ async function loadMore(button) {
     const next = cursorOf(page.next);
     if (next) {
       button.dataset.cursor = next;
-      const params = new URLSearchParams(window.location.search);
-      params.set("cursor", next);
-      button.href = `?${params}`;
+      const url = new URL(button.href, window.location.href);
+      url.searchParams.set("cursor", next);
+      button.href = `${url.pathname}${url.search}`;
       button.textContent = label;
       button.removeAttribute("aria-disabled");
     } else {
@@ -237,12 +278,14 @@ async function refreshActiveCards() {
 
 // --- Filters ------------------------------------------------------------------------------
 
+/** The URL is the bookmark: a filter left empty is not sent (`?q=&tag=` would be noise). */
 function bindFilters() {
   const form = document.querySelector("[data-filters]");
   if (!form) return;
-  for (const box of form.querySelectorAll('input[type="checkbox"]')) {
-    box.addEventListener("change", () => form.requestSubmit());
-  }
+  form.addEventListener("formdata", (event) => {
+    const empty = [...event.formData].filter(([, value]) => value === "").map(([name]) => name);
+    for (const name of empty) event.formData.delete(name);
+  });
 }
 
 function init() {

@@ -711,6 +711,8 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         "SECURE_HSTS_PRELOAD": "true",
         "SESSION_COOKIE_SECURE": "true",
         "CSRF_COOKIE_SECURE": "true",
+        # Production mails go to a real server: the console backend fails the checklist.
+        "EMAIL_URL": "smtp+tls://dreams:secret@smtp.example.com:587",
         "STATIC_ROOT": str(tmp_path / "static"),
         "MEDIA_ROOT": str(tmp_path / "media"),
     }

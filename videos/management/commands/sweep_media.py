@@ -6,7 +6,10 @@ from videos.housekeeping import media_sweep
 
 
 class Command(BaseCommand):
-    help = "Delete staged uploads, demo renders and temp folders that ended processes left behind."
+    help = (
+        "Delete staged uploads, demo renders and temp folders that ended processes left "
+        "behind, and whatever the apps above registered to sweep with them."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -22,3 +25,5 @@ class Command(BaseCommand):
             f"Swept {report.staged_files} staged upload(s), {report.demo_renders} demo "
             f"render(s), {report.temp_dirs} temp folder(s)."
         )
+        for name, count in report.others.items():
+            self.stdout.write(f"Swept {count} {name}.")
