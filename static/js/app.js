@@ -1,5 +1,7 @@
 // Behaviour shared by every page: local dates, toasts (also across a navigation).
 
+import { forgetAllDrafts } from "./drafts.js";
+
 const FLASH_KEY = "dreamjourney:flash";
 const TOAST_MS = 6000;
 
@@ -70,3 +72,9 @@ if (document.readyState === "loading") {
 } else {
   init();
 }
+
+// Signing out forgets this browser's unsaved drafts (another person may use it next).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.matches("[data-logout]")) forgetAllDrafts();
+});

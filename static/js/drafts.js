@@ -33,6 +33,22 @@ export function pruneDrafts(now = Date.now()) {
   }
 }
 
+/** Forget every draft in this browser: signing out leaves nothing to read on a shared one. */
+export function forgetAllDrafts() {
+  const store = storage();
+  if (!store) return;
+  try {
+    const keys = [];
+    for (let i = 0; i < store.length; i += 1) {
+      const key = store.key(i);
+      if (key && key.startsWith(PREFIX)) keys.push(key);
+    }
+    for (const key of keys) store.removeItem(key);
+  } catch {
+    // Nothing to forget.
+  }
+}
+
 function parse(raw) {
   try {
     const value = JSON.parse(raw);

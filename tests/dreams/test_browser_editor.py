@@ -239,6 +239,14 @@ def test_an_unsaved_dream_is_offered_back_after_the_tab_closed_and_only_to_its_w
     page.get_by_role("button", name="Restore").click()
     expect(page.get_by_label("Title")).to_have_value("Half a dream, edited")
 
+    # Signing out forgets every draft this browser kept (someone else may use it next).
+    page.get_by_label("Title").fill("Half a dream, edited again")
+    wait_for_draft(page, "edited again")
+    page.goto("/account/")
+    page.locator("form[data-logout]").first.evaluate("form => form.requestSubmit()")
+    page.wait_for_url(f"{live_server.url}/")  # signed out, on the landing page
+    assert drafts_kept(page) == []
+
 
 def test_on_a_phone_the_apis_refusals_appear_next_to_their_fields(visitors):
     visitor = visitors(**PHONE)
