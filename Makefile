@@ -7,7 +7,7 @@ PORT ?= 8000
 # What users see: DEBUG off (styled error pages); `make dev` turns it on.
 export DEBUG ?= false
 
-.PHONY: run dev test lint bench clean venv deps test-deps chromium migrate
+.PHONY: run dev test lint bench cluster clean venv deps test-deps chromium migrate
 
 # A Python >= 3.12 that really runs: one on PATH, else pyenv's (the python3.12 shim may refuse).
 PYTHON_BOOT := $(shell for c in python3.13 python3.12 python3 $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do \
@@ -66,6 +66,11 @@ lint: test-deps
 
 bench: test-deps
 	$(PY) bench/run_all.py
+
+# docker-compose.yml's topology run natively (2 gunicorn webs, 2 RQ workers, a fresh
+# PostgreSQL database, Redis, moto's S3), driven with 200 dreams, proven, then stopped.
+cluster: test-deps
+	$(PY) bench/cluster.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

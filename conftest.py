@@ -136,7 +136,8 @@ def start_worker(settings, tmp_path, transactional_db):
     }
     processes: list[subprocess.Popen] = []
 
-    def start(**extra_env: str) -> subprocess.Popen:
+    def start(*worker: str, **extra_env: str) -> subprocess.Popen:
+        """``worker``: the manage.py command and its arguments (default: db_worker)."""
         env = {
             **os.environ,
             "DEBUG": "true",
@@ -149,9 +150,9 @@ def start_worker(settings, tmp_path, transactional_db):
             "EMERGENCY_AUTO_REPLAY": "false",
             **extra_env,
         }
-        command = ["manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"]
+        command = worker or ("db_worker", "--interval", "0.2", "--no-startup-delay", "--no-reload")
         process = subprocess.Popen(
-            [sys.executable, *command, "--no-reload"],
+            [sys.executable, "manage.py", *command],
             cwd=ROOT,
             env=env,
             stdout=(tmp_path / f"worker{len(processes)}.log").open("w"),

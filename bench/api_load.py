@@ -1,26 +1,31 @@
 """Benchmark the list endpoints under concurrent load, side by side with a floor.
 
-Run: ``.venv/bin/python bench/api_load.py`` (about 3.5 min; the first run also seeds
-the database, 1-2 min more). Needs PostgreSQL on 127.0.0.1:5432 (user ``postgres``,
-trust auth). Uses ``wrk`` when it is installed (``apt-get install wrk``), otherwise a
-Python thread pool with ``requests``. Loopback only; every load run is bounded in time.
+Run: ``.venv/bin/python bench/api_load.py [--database NAME]`` (about 5 min; the first run
+also seeds the database, 1-2 min more). Needs PostgreSQL on 127.0.0.1:5432 (user
+``postgres``, trust auth). Uses ``wrk`` when it is installed (``apt-get install wrk``),
+otherwise a Python thread pool with ``requests`` (``bench/loadgen.py``). Loopback only,
+on free ports; every load run is bounded in time.
 
 What it does:
 
-* creates (or reuses) the database ``dreamjourney_bench``, migrates it with
-  ``manage.py migrate`` and seeds 100,000 dreams (bulk_create): 100 owners, the bench
+* creates (or reuses) the database ``dreamjourney_bench`` (``--database``), migrates it
+  with ``manage.py migrate`` and seeds 100,000 dreams (bulk_create): 100 owners, the bench
   user owns every tenth dream (10,000: the journal), 95,000 are in the public gallery
   (public, approved, with a ready video) so a cursor ~90,000 rows deep exists;
 * measures, in-process with Django's test client and ``CaptureQueriesContext``, the SQL
   each request runs (statements and their count) and checks the answers;
-* serves the app with gunicorn (2 sync workers, ``CONN_MAX_AGE=60``, ``DEBUG=false``) and,
-  beside it with the same gunicorn settings, ``bench/floor_app.py``: a minimal WSGI app
-  that replays exactly those SQL statements with psycopg and dumps the same JSON;
+* serves the app with gunicorn (2 sync workers, ``CONN_MAX_AGE=60``, ``DEBUG=false``, the
+  gallery cache off: every request reads the database) and, beside it with the same
+  gunicorn settings, ``bench/floor_app.py``: a minimal WSGI app that replays exactly those
+  SQL statements with psycopg and dumps the same JSON;
 * loads each with the same concurrency for a fixed time: journal page 1 (token auth),
   gallery page 1, and a gallery page ~90,000 rows deep; reports requests/s and p50/p95
-  latency, our/floor ratios, and the deep-page/page-1 latency ratio.
+  latency, our/floor ratios, and the deep-page/page-1 latency ratio;
+* and, ours only, the HTML pages' first screens (home, gallery, journal signed in with a
+  session cookie) against our API call giving the same rows (``page_size`` 6 or 12): the
+  page's p50 over the API's.
 
-Writes ``bench/out/api_load.json`` and prints a markdown table.
+Writes ``bench/out/api_load.json`` and prints markdown tables.
 """
 
 from __future__ import annotations
@@ -29,20 +34,20 @@ import argparse
 import base64
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
 import requests
+from loadgen import WORKERS, free_port, load, start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -55,9 +60,8 @@ N_OWNERS = 100
 GALLERY_SHARE = 0.95
 DEEP_ROWS = 90_000
 BENCH_USER = "bench-dreamer"
-OURS_PORT, FLOOR_PORT = 8391, 8392
-SIDES = {"ours": OURS_PORT, "floor": FLOOR_PORT}
-WORKERS = 2
+SIDES = {"ours": 0, "floor": 0}  # ports: free ones, picked at start (two benches may run)
+IDLE = {"idle": 1}  # one connection at a time: what a request costs without queueing
 
 
 def app_env(**extra: str) -> dict[str, str]:
@@ -71,6 +75,8 @@ def app_env(**extra: str) -> dict[str, str]:
         "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",
         "EMERGENCY_AUTO_REPLAY": "false",
+        # Uncached: every request reads the database, as the floor does.
+        "GALLERY_CACHE_SECONDS": "0",
         **extra,
     }
     return env
@@ -183,157 +189,82 @@ def deep_gallery_cursor() -> tuple[str, str]:
     return encoded.decode("ascii"), str(first_id)
 
 
-def capture_queries(routes: dict[str, dict]) -> None:
-    """Run each route once in-process; record its SQL, query count and answer."""
+def _in_process(path: str, headers: dict) -> tuple:
+    """(response, SQL statements) of one request through Django's test client."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
+    client.get(path, **headers)  # warm: the first request imports, caches fill
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, **headers)
+    assert response.status_code == 200, (path, response.status_code)
+    return response, [q["sql"] for q in queries.captured_queries]
+
+
+def capture_queries(routes: dict[str, dict]) -> None:
+    """Run each route once in-process; record its SQL, query count and answer."""
     for route in routes.values():
-        client.get(route["path"], **route["headers"])  # warm: the first request imports
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(route["path"], **route["headers"])
-        assert response.status_code == 200, (route["path"], response.status_code)
+        response, statements = _in_process(route["path"], route["headers"])
         body = response.json()
-        assert len(body["results"]) == 20, route["path"]
-        route["queries"] = len(queries.captured_queries)
-        route["sql"] = [q["sql"] for q in queries.captured_queries]
+        assert len(body["results"]) == route.get("rows", 20), route["path"]
+        route["queries"] = len(statements)
+        route["sql"] = statements
         route["ids"] = [d["id"] for d in body["results"]]
         route["bytes"] = len(response.content)
 
 
-def dream_columns() -> list[str]:
-    from dreams.models import Dream
+def session_cookie() -> str:
+    """A ``Cookie`` header signing the bench user in to the pages (a signed-cookie session)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
 
-    # The lists never select the search vector (``dream_list`` defers it).
-    return [f.column for f in Dream._meta.concrete_fields if f.name != "search_vector"]
-
-
-# --- Servers ------------------------------------------------------------------------------
-
-
-def start_gunicorn(app: str, port: int, env: dict, *, chdir: Path) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-            "--chdir",
-            str(chdir),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn for {app} exited with {process.returncode}")
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-            return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"gunicorn for {app} did not start")
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=BENCH_USER))
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}"
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def page_routes(token: str, cookie: str) -> dict[str, dict]:
+    """The HTML pages' first screens, each beside the API call that gives the same rows."""
+    from dreams.views import HOME_GALLERY_SIZE, PAGE_SIZE
 
-
-# --- Load ---------------------------------------------------------------------------------
-
-WRK_SCRIPT = """
-done = function(summary, latency, requests)
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
-    + summary.errors.status + summary.errors.timeout
-  io.write(string.format(
-    'WRK_JSON {"requests": %d, "duration_us": %d, "errors": %d, '
-    .. '"p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f}\\n',
-    summary.requests, summary.duration, errors,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000))
-end
-"""
-
-
-def load_wrk(url: str, headers: dict, *, seconds: float, connections: int) -> dict:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
-    try:
-        threads = min(2, connections)  # wrk needs a connection per thread at least
-        command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s"]
-        command += ["--timeout", "10s"]
-        command += ["-s", script.name]
-        for name, value in headers.items():
-            command += ["-H", f"{name}: {value}"]
-        output = subprocess.run(
-            [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30
-        ).stdout
-    finally:
-        os.unlink(script.name)
-    line = next(x for x in output.splitlines() if x.startswith("WRK_JSON "))
-    data = json.loads(line.removeprefix("WRK_JSON "))
-    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
-    return data
-
-
-def load_python(url: str, headers: dict, *, seconds: float, connections: int) -> dict:
-    """The fallback load generator: ``connections`` threads, each a keep-alive session."""
-    deadline = time.monotonic() + seconds
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-
-    def worker() -> None:
-        nonlocal errors
-        session = requests.Session()
-        session.trust_env = False
-        mine, failed = [], 0
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            try:
-                ok = session.get(url, headers=headers, timeout=10).status_code == 200
-            except requests.RequestException:
-                ok = False
-            mine.append(time.perf_counter() - started)
-            failed += not ok
-        with lock:
-            latencies.extend(mine)
-            errors += failed
-
-    started = time.monotonic()
-    with ThreadPoolExecutor(connections) as pool:
-        for _ in range(connections):
-            pool.submit(worker)
-    elapsed = time.monotonic() - started
-    cuts = statistics.quantiles(latencies, n=100)
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "rps": len(latencies) / elapsed,
-        "p50_ms": cuts[49] * 1000,
-        "p95_ms": cuts[94] * 1000,
-        "p99_ms": cuts[98] * 1000,
+    token_header, cookie_header = {"Authorization": f"Token {token}"}, {"Cookie": cookie}
+    gallery_api = "/api/dreams/public/gallery?page_size={}"
+    pages = {
+        "home page": ("/", {}, gallery_api.format(HOME_GALLERY_SIZE), {}, HOME_GALLERY_SIZE),
+        "gallery page": ("/gallery/", {}, gallery_api.format(PAGE_SIZE), {}, PAGE_SIZE),
+        "journal page": (
+            "/journal/",
+            cookie_header,
+            f"/api/dreams?page_size={PAGE_SIZE}",
+            token_header,
+            PAGE_SIZE,
+        ),
     }
+    routes = {}
+    for name, (path, headers, api_path, api_headers, rows) in pages.items():
+        response, statements = _in_process(path, _meta(headers))
+        cards = response.content.count(b'<article class="card')
+        assert cards >= rows, f"{name}: {cards} dreams on the page, expected {rows}"
+        api = {"path": api_path, "headers": _meta(api_headers), "rows": rows}
+        capture_queries({name: api})
+        routes[name] = {
+            "path": path,
+            "headers": headers,
+            "queries": len(statements),
+            "bytes": len(response.content),
+            "rows": rows,
+            "api": {**api, "headers": api_headers},
+        }
+    return routes
 
 
-def load(url: str, headers: dict, *, seconds: float, connections: int) -> dict:
-    runner = load_wrk if shutil.which("wrk") else load_python
-    return runner(url, headers, seconds=seconds, connections=connections)
+def _meta(headers: dict) -> dict:
+    """HTTP headers as the test client takes them (``HTTP_…`` keys)."""
+    return {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
 
 
 # --- Main ---------------------------------------------------------------------------------
@@ -344,7 +275,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4, help="load time per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    parser.add_argument(
+        "--database", default=DATABASE, help="the PostgreSQL database it seeds and uses"
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="also replace its section of bench/RESULTS.md"
+    )
     args = parser.parse_args()
+    globals()["DATABASE"] = args.database  # app_env() and ensure_database() read it
+    SIDES.update(ours=free_port(), floor=free_port())
 
     OUT.mkdir(parents=True, exist_ok=True)
     media = Path(tempfile.mkdtemp(prefix="bench-media-"))
@@ -370,14 +309,18 @@ def main() -> None:
     }
     capture_queries(routes)
     assert routes["gallery ~90,000 deep"]["ids"][0] == deep_first_id, "the cursor is 90,000 deep"
+    pages = page_routes(facts["token"], session_cookie())
 
     floor_config = OUT / "floor_config.json"
     floor_config.write_text(
         json.dumps(
             {
-                "dream_columns": dream_columns(),
                 "routes": {
-                    r["path"]: {"statements": r["sql"], "auth": bool(r["headers"])}
+                    r["path"]: {
+                        "statements": r["sql"],
+                        "auth": bool(r["headers"]),
+                        "keyset": not r["path"].startswith("/api/dreams/public/"),
+                    }
                     for r in routes.values()
                 },
                 "token": facts["token"],
@@ -394,7 +337,7 @@ def main() -> None:
         servers.append(
             start_gunicorn(
                 "dreamjourney.wsgi:application",
-                OURS_PORT,
+                SIDES["ours"],
                 app_env(MEDIA_ROOT=str(media)),
                 chdir=ROOT,
             )
@@ -402,44 +345,67 @@ def main() -> None:
         servers.append(
             start_gunicorn(
                 "floor_app:application",
-                FLOOR_PORT,
+                SIDES["floor"],
                 app_env(FLOOR_CONFIG=str(floor_config)),
                 chdir=ROOT / "bench",
             )
         )
-        for name, route in routes.items():
-            headers = auth if route["headers"] else {}
-            for side, port in SIDES.items():
-                url = f"http://127.0.0.1:{port}{route['path']}"
-                answer = requests.get(url, headers=headers, timeout=10)
-                answer.raise_for_status()
-                ids = [d["id"] for d in answer.json()["results"]]
-                assert ids == route["ids"], f"{side} {name}: not the same page"
-                load(url, headers, seconds=2, connections=args.connections)  # warm up
+        warm_up(routes, pages, auth, args)
+
+        def measure(name: str, side: str, path: str, headers: dict, modes: dict, n: int) -> None:
+            url = f"http://127.0.0.1:{SIDES[side]}{path}"
+            for mode, connections in modes.items():
+                measured = load(url, headers, seconds=args.seconds, connections=connections)
+                results.append({"scenario": name, "side": side, "mode": mode, **measured})
+                print(
+                    f"round {n} {name:22} {side:5} c={connections:<3} "
+                    f"{measured['rps']:7.0f} req/s  p50 {measured['p50_ms']:6.2f} ms  "
+                    f"p95 {measured['p95_ms']:6.2f} ms  errors {measured['errors']}",
+                    flush=True,
+                )
+
+        both = {**IDLE, "loaded": args.connections}
         # Rounds interleave every scenario and side, so a noisy moment hits all alike.
         for round_number in range(1, args.rounds + 1):
             for name, route in routes.items():
                 headers = auth if route["headers"] else {}
-                for side, port in SIDES.items():
-                    url = f"http://127.0.0.1:{port}{route['path']}"
-                    for mode, connections in (("idle", 1), ("loaded", args.connections)):
-                        measured = load(url, headers, seconds=args.seconds, connections=connections)
-                        results.append({"scenario": name, "side": side, "mode": mode, **measured})
-                        print(
-                            f"round {round_number} {name:22} {side:5} c={connections:<3} "
-                            f"{measured['rps']:7.0f} req/s  p50 {measured['p50_ms']:6.2f} ms  "
-                            f"p95 {measured['p95_ms']:6.2f} ms  errors {measured['errors']}",
-                            flush=True,
-                        )
+                for side in SIDES:
+                    measure(name, side, route["path"], headers, both, round_number)
+            # Pages are ours alone, each against our API giving the same rows (p50 only).
+            for name, page in pages.items():
+                measure(name, "ours", page["path"], page["headers"], both, round_number)
+                api = page["api"]
+                measure(f"{name} API", "ours", api["path"], api["headers"], IDLE, round_number)
     finally:
         for server in servers:
             stop(server)
         shutil.rmtree(media, ignore_errors=True)
 
-    report = summarise(routes, results, facts, args)
+    report = summarise(routes, pages, results, facts, args)
     (OUT / "api_load.json").write_text(json.dumps(report, indent=2))
     print()
     print(markdown(report))
+    if args.write:
+        write_results(report)
+
+
+def warm_up(routes: dict, pages: dict, auth: dict, args) -> None:
+    """Check that both sides answer the same pages (and our pages answer), then warm up."""
+    for name, route in routes.items():
+        headers = auth if route["headers"] else {}
+        for side, port in SIDES.items():
+            url = f"http://127.0.0.1:{port}{route['path']}"
+            answer = requests.get(url, headers=headers, timeout=10)
+            answer.raise_for_status()
+            ids = [d["id"] for d in answer.json()["results"]]
+            assert ids == route["ids"], f"{side} {name}: not the same page"
+            load(url, headers, seconds=2, connections=args.connections)
+    for page in pages.values():
+        api = page["api"]
+        for path, headers in ((page["path"], page["headers"]), (api["path"], api["headers"])):
+            url = f"http://127.0.0.1:{SIDES['ours']}{path}"
+            requests.get(url, headers=headers, timeout=10).raise_for_status()
+            load(url, headers, seconds=1, connections=args.connections)
 
 
 def _median(runs: list[dict]) -> dict:
@@ -450,7 +416,7 @@ def _median(runs: list[dict]) -> dict:
     return merged
 
 
-def summarise(routes: dict, results: list[dict], facts: dict, args) -> dict:
+def summarise(routes: dict, pages: dict, results: list[dict], facts: dict, args) -> dict:
     def pick(scenario: str, side: str, mode: str) -> dict:
         return _median(
             [r for r in results if (r["scenario"], r["side"], r["mode"]) == (scenario, side, mode)]
@@ -476,6 +442,26 @@ def summarise(routes: dict, results: list[dict], facts: dict, args) -> dict:
         )
     by_name = {s["scenario"]: s for s in scenarios}
     page1, deep = by_name["gallery page 1"], by_name["gallery ~90,000 deep"]
+    html = []
+    for name, page in pages.items():
+        idle, loaded = pick(name, "ours", "idle"), pick(name, "ours", "loaded")
+        api = pick(f"{name} API", "ours", "idle")
+        html.append(
+            {
+                "page": name,
+                "path": page["path"],
+                "api_path": page["api"]["path"],
+                "rows": page["rows"],
+                "queries": page["queries"],
+                "api_queries": page["api"]["queries"],
+                "response_bytes": page["bytes"],
+                "idle": idle,
+                "loaded": loaded,
+                "api_idle": api,
+                "p50_ratio": idle["p50_ms"] / api["p50_ms"],
+                "p95_ratio": idle["p95_ms"] / api["p95_ms"],
+            }
+        )
     return {
         "dreams": N_DREAMS,
         "journal_size": facts["journal_size"],
@@ -487,6 +473,7 @@ def summarise(routes: dict, results: list[dict], facts: dict, args) -> dict:
         "rounds": args.rounds,
         "load_generator": "wrk" if shutil.which("wrk") else "python threads + requests",
         "scenarios": scenarios,
+        "pages": html,
         # The bench user's key is a credential like any other: it stays out of the report.
         "sql": {
             name: [q.replace(facts["token"], "<token>") for q in route["sql"]]
@@ -543,7 +530,72 @@ def markdown(report: dict) -> str:
         f"throughput ×{d['ours']['rps']:.2f}; floor p50 ×{d['floor']['p50']:.2f}, "
         f"throughput ×{d['floor']['rps']:.2f} (1.00 = a deep page costs what page 1 costs).",
     ]
+    if report.get("pages"):
+        lines += [
+            "",
+            "HTML pages, first screen (ours only), against our API giving the same rows "
+            "(one connection at a time; goal: page p50 ≤ 2× the API's):",
+            "",
+            "| page | dreams | SQL queries (API) | page req/s | page p50 / p95 ms "
+            "| API p50 / p95 ms | p50 ratio | p95 ratio |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for p in report["pages"]:
+            i, a = p["idle"], p["api_idle"]
+            lines.append(
+                f"| {p['page']} (`{p['path']}` against `{p['api_path']}`) | {p['rows']} "
+                f"| {p['queries']} ({p['api_queries']}) | {p['loaded']['rps']:.0f} "
+                f"| {i['p50_ms']:.2f} / {i['p95_ms']:.2f} | {a['p50_ms']:.2f} / {a['p95_ms']:.2f} "
+                f"| {p['p50_ratio']:.2f} | {p['p95_ratio']:.2f} |"
+            )
     return "\n".join(lines)
+
+
+HEADING = "## API list endpoints against a floor (`bench/api_load.py`)"
+
+
+def _abridged(sql: str) -> str:
+    """The statement with its column list counted, not spelled out (it is in api_load.json)."""
+    match = re.match(r"SELECT (.+?) FROM ", sql)
+    if not match:
+        return sql
+    columns = match.group(1).count(", ") + 1
+    return f"SELECT <{columns} columns> FROM " + sql[match.end() :]
+
+
+def results_section(report: dict) -> str:
+    """This bench's section of ``bench/RESULTS.md`` (``run_all.py`` writes it too)."""
+    lines = [
+        HEADING,
+        "",
+        f"{report['dreams']:,} dreams in PostgreSQL; the journal user owns "
+        f"{report['journal_size']:,}, the gallery holds {report['gallery_size']:,}. gunicorn, "
+        f"{report['workers']} sync workers each side; load: {report['load_generator']}; "
+        f"medians of {report['rounds']} interleaved rounds. The floor (`bench/floor_app.py`) "
+        "runs the same SQL with psycopg and writes the same JSON with nothing in between.",
+        "",
+        markdown(report),
+        "",
+        "SQL per request (captured with `CaptureQueriesContext`):",
+        "",
+    ]
+    for name, statements in report["sql"].items():
+        lines.append(f"* {name}: {len(statements)} quer{'y' if len(statements) == 1 else 'ies'}")
+        lines += [f"  ```sql\n  {_abridged(sql)}\n  ```" for sql in statements]
+    return "\n".join(lines)
+
+
+def write_results(report: dict) -> None:
+    """Replace this bench's section of ``bench/RESULTS.md``, leaving the others as they are."""
+    from datetime import UTC, datetime
+
+    import sections
+
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = results_section(report).replace(
+        HEADING, f"{HEADING}\n\nRun alone by `bench/api_load.py --write` on {when}.", 1
+    )
+    sections.write_section("api_load", body, heading=HEADING)
 
 
 if __name__ == "__main__":

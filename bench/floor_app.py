@@ -3,8 +3,10 @@
 A bare WSGI app (no Django, no DRF, no ORM). For each list URL it replays, with
 psycopg, exactly the statements Django ran for that URL (captured by ``api_load.py``
 with ``CaptureQueriesContext`` and handed over in ``$FLOOR_CONFIG``), then builds the
-dream representation by hand from the rows and dumps it with ``json.dumps``. One
-connection per worker process, kept open, like Django with ``CONN_MAX_AGE``.
+dream representation by hand from the rows (read by column name, whichever columns the
+statement selects) and dumps it with ``json.dumps``: the same keys, values and links as
+the API's page. One connection per worker process, kept open, like Django with
+``CONN_MAX_AGE`` (without Django's per-request health check).
 
 Whatever our app spends beyond this (request handling, authentication classes,
 pagination, serializers, model instances) is what the our/floor ratio measures.
@@ -24,7 +26,6 @@ from urllib.parse import urlencode
 import psycopg
 
 CONFIG = json.loads(Path(os.environ["FLOOR_CONFIG"]).read_text())
-DREAM_COLUMNS: list[str] = CONFIG["dream_columns"]
 PAGE_SIZE = 20
 
 _connection: psycopg.Connection | None = None
@@ -42,8 +43,13 @@ def _iso(value) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def _cursor(position, *, reverse: bool = False) -> str:
-    tokens = {"r": "1", "p": str(position)} if reverse else {"p": str(position)}
+def _cursor(row: dict, *, keyset: bool, reverse: bool = False) -> str:
+    if keyset:  # common.pagination.KeysetPagination: every key of the journal's order
+        position = [row["dreamt_on"].isoformat(), row["created_at"].isoformat(), str(row["id"])]
+        raw = json.dumps({"p": position, "r": reverse}, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    # DRF's CursorPagination: the first key only
+    tokens = {"r": "1", "p": str(row["created_at"])} if reverse else {"p": str(row["created_at"])}
     return base64.b64encode(urlencode(tokens).encode("ascii")).decode("ascii")
 
 
@@ -62,6 +68,7 @@ def _dream(row: dict, base: str) -> dict:
         "sleep_quality": row["sleep_quality"],
         "tags": row["tags"],
         "analysis": row["analysis"],
+        "analysis_status": row["analysis_status"],
         "video_url": f"{media}/video.mp4" if has_video else (row["video_url"] or None),
         "thumbnail_url": f"{media}/thumbnail.jpg" if has_video else (row["thumbnail_url"] or None),
         "video_prompt": row["video_prompt"],
@@ -70,14 +77,14 @@ def _dream(row: dict, base: str) -> dict:
         "is_public": row["is_public"],
         "moderation_status": row["moderation_status"],
         "moderation_reason": row["moderation_reason"],
-        "storage": "dreams",
+        "storage": row.get("storage", "dreams"),
         "created_at": _iso(row["created_at"]),
         "updated_at": _iso(row["updated_at"]),
     }
 
 
 def _respond(start_response, status: str, body: dict) -> list[bytes]:
-    data = json.dumps(body).encode()
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     start_response(
         status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
     )
@@ -97,20 +104,21 @@ def application(environ, start_response):
 
     db = _db()
     *checks, listing = route["statements"]
-    for statement in checks:  # the token lookup: it must find the caller
+    for statement in checks:  # what runs before the page (the token lookup): each must answer
         if db.execute(statement).fetchone() is None:
             return _respond(start_response, "401 Unauthorized", {"detail": "Invalid token."})
-    rows = db.execute(listing).fetchall()
-    width = len(DREAM_COLUMNS)
-    dreams = [dict(zip(DREAM_COLUMNS, row[:width], strict=True)) for row in rows]
+    cursor = db.execute(listing)
+    names = [column.name for column in cursor.description]
+    dreams = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     base = f"http://{environ.get('HTTP_HOST', 'localhost')}"
     page = dreams[:PAGE_SIZE]
+    keyset = route["keyset"]
     next_url = previous_url = None
     if len(dreams) > PAGE_SIZE:
-        next_url = f"{base}{path}?cursor={_cursor(page[-1]['created_at'])}"
+        next_url = f"{base}{path}?cursor={_cursor(page[-1], keyset=keyset)}"
     if query and page:
-        previous_url = f"{base}{path}?cursor={_cursor(page[0]['created_at'], reverse=True)}"
+        previous_url = f"{base}{path}?cursor={_cursor(page[0], keyset=keyset, reverse=True)}"
     body = {
         "next": next_url,
         "previous": previous_url,

@@ -25,7 +25,8 @@ class NewestFirstCursorPagination(CursorPagination):
 class KeysetPagination(BasePagination):
     """Exact, stable pages over a queryset ordered by several descending keys.
 
-    The keys are the queryset's own ``order_by`` (each descending, the last one unique,
+    The queryset may give model instances or ``values()`` dicts. The keys are the
+    queryset's own ``order_by`` (each descending, the last one unique,
     e.g. ``-dreamt_on, -created_at, -id``): the cursor holds the last row's values of all
     of them, so a page deep in a large journal costs what page 1 costs and rows sharing a
     date are never skipped or repeated (DRF's cursor keeps only the first key and an
@@ -93,7 +94,8 @@ class KeysetPagination(BasePagination):
     def _position(self, row) -> list[str]:
         values = []
         for key in self.keys:
-            value = getattr(row, key)
+            # Rows are model instances, or dicts from ``values()`` (the lists, API and page).
+            value = row[key] if isinstance(row, dict) else getattr(row, key)
             values.append(value.isoformat() if hasattr(value, "isoformat") else str(value))
         return values
 

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Anonymous gallery pages from the shared cache, before routing and DRF (dreams/caching.py).
+    "dreams.caching.GalleryFastLaneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dreams.storage.replay.EmergencyReplayMiddleware",
@@ -93,10 +95,19 @@ DATABASES = {
     ),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A kept connection is checked (SELECT 1) when a request first uses it: one the database
+# dropped (a restart, a failover) is replaced, not failed into the emergency tier.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast when the database is unreachable, so the emergency tier can take over.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
+    )
+    # Django's backend, except that a connection used in the last CONN_HEALTH_CHECK_GRACE
+    # seconds is not checked again (common/postgresql/base.py: a round trip per request).
+    DATABASES["default"]["ENGINE"] = "common.postgresql"
+    DATABASES["default"].setdefault(
+        "CONN_HEALTH_CHECK_GRACE", env.float("CONN_HEALTH_CHECK_GRACE", default=1.0)
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -193,6 +204,9 @@ FILE_UPLOAD_HANDLERS = [
 # --- Background tasks: application code only uses django.tasks.
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
 TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
+# Tasks one `manage.py task_worker` process runs at once (threads): a video job's steps
+# mostly wait on the provider, the download or the sandbox, so one process keeps many going.
+TASK_WORKER_THREADS = env.int("TASK_WORKER_THREADS", default=4)
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 if TASKS_BACKEND == "django_tasks_rq.RQBackend":
@@ -201,6 +215,29 @@ if TASKS_BACKEND == "django_tasks_rq.RQBackend":
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://dreamjourney"),
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # django-environ 0.14 lower-cases ?key_prefix=, ?timeout=, ?version= for this backend,
+    # where Django never reads them: processes sharing one Redis database keep apart by it.
+    for _option in ("key_prefix", "timeout", "version"):
+        if _option in CACHES["default"]:
+            CACHES["default"][_option.upper()] = CACHES["default"].pop(_option)
+    # The same backend, with one Redis client per pool instead of one per call.
+    CACHES["default"]["BACKEND"] = "common.redis_cache.RedisCache"
+    # A Redis that stops answering must cost a request a second, not hang it (callers
+    # such as the gallery fall back to the database).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
+# The gallery's rendered pages live this long in the shared cache (0: never cached). A
+# change to what it shows reaches every process at once (dreams/caching.py); this bounds
+# memory, and staleness should Redis miss a version bump. Only a cache all processes
+# share is used (CACHE_URL: Redis); with the per-process default the gallery is uncached.
+GALLERY_CACHE_SECONDS = env.int("GALLERY_CACHE_SECONDS", default=60)
+# Cache-Control of answers that are the same for every anonymous caller (the gallery, a
+# gallery dream): how long shared caches may keep them, and serve them stale while one
+# request refreshes. Short: a moderator's decision reaches them within the sum.
+PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=10)
+PUBLIC_STALE_SECONDS = env.int("PUBLIC_STALE_SECONDS", default=20)
 
 # --- Video generation and storage.
 RUNWAYML_API_SECRET = env.str("RUNWAYML_API_SECRET", default="")
@@ -311,7 +348,8 @@ REST_FRAMEWORK = {
         "common.csrf.HeaderFirstSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSONRenderer output, written by orjson (common/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["common.renderers.OrjsonRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "common.parsers.SafeJSONParser",
         "rest_framework.parsers.MultiPartParser",

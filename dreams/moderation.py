@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from dreams.caching import gallery_changed
 from dreams.models import AbstractDream, Dream, ModerationStatus
 from dreams.ownership import dream_owner, job_subject
 from dreams.services import dream_video_generate
@@ -76,7 +77,10 @@ def _apply(dream: AbstractDream, fields: dict[str, Any]) -> AbstractDream:
 def _bulk_apply(queryset: QuerySet[AbstractDream], fields: dict[str, Any]) -> int:
     # Through the primary keys: the admin's queryset may carry annotations and ordering.
     model = queryset.model
-    return model.objects.filter(pk__in=queryset.order_by().values("pk")).update(**fields)
+    count = model.objects.filter(pk__in=queryset.order_by().values("pk")).update(**fields)
+    if model is Dream:
+        gallery_changed()  # an update() sends no signal
+    return count
 
 
 def _approval(moderator: AbstractBaseUser) -> dict[str, Any]:

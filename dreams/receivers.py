@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dreams.caching import gallery_changed
+from dreams.models import Dream
 from dreams.services import dream_thumbnail_path, dream_video_path, dream_video_sync
 from videos.models import VideoJob
 
@@ -11,6 +13,11 @@ from videos.models import VideoJob
 def mirror_job_on_dream(sender: type[VideoJob], *, job: VideoJob, **kwargs: Any) -> None:
     """``video_job_changed`` receiver: the job's dream shows its latest job."""
     dream_video_sync(job=job)
+
+
+def gallery_follows_dream_writes(sender: type[Dream], *, using: str, **kwargs: Any) -> None:
+    """``post_save`` / ``post_delete`` receiver: any written dream may change the gallery."""
+    gallery_changed(using=using)
 
 
 def dream_job_media_path(job: VideoJob, kind: str) -> str | None:

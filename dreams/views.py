@@ -36,6 +36,8 @@ from common.pagination import KeysetPagination, NewestFirstCursorPagination
 from dreams import journal_selectors, selectors
 from dreams.accounts import account_register
 from dreams.api.serializers import EARLIEST_DREAMT_ON
+from dreams.caching import gallery_cached
+from dreams.cards import gallery_cards, journal_cards
 from dreams.forms import SignupForm
 from dreams.models import (
     DREAMT_ON_MAX_DAYS_AHEAD,
@@ -119,7 +121,10 @@ def _share_state(dream: AbstractDream) -> dict[str, str]:
 def home(request: HttpRequest) -> HttpResponse:
     """Landing: what DreamJourney is, and the newest videos of the public gallery."""
     try:
-        dreams = list(selectors.dream_gallery_list()[:HOME_GALLERY_SIZE])
+        dreams = gallery_cached(
+            ("home", HOME_GALLERY_SIZE, "cards"),
+            lambda: gallery_cards(selectors.dream_gallery_rows()[:HOME_GALLERY_SIZE]),
+        )
     except DatabaseError:  # the landing page stays up while the database is unreachable
         dreams = []
     return render(request, "dreams/home.html", {"gallery": dreams})
@@ -140,7 +145,7 @@ def journal(request: HttpRequest) -> HttpResponse:
     emotion_choices: list[str] = []
     if owner is not None:
         try:
-            queryset = selectors.dream_list(owner=owner, filters=filters)
+            queryset = selectors.dream_rows(selectors.dream_list(owner=owner, filters=filters))
             dreams, cursor = _first_page(request, queryset, KeysetPagination())
             # Dreams written while the database was down lead page 1, as in the API.
             if not filters.active:
@@ -160,7 +165,7 @@ def journal(request: HttpRequest) -> HttpResponse:
         reverse("journal-calendar"), drop=DATE_NAMES, month=f"{day:%Y-%m}" if day else ""
     )
     context = {
-        "dreams": dreams,
+        "dreams": journal_cards(dreams),
         "next_cursor": cursor,
         "next_url": page.url(journal_url, cursor=cursor) if cursor else "",
         "newest_url": page.url(journal_url),
@@ -395,12 +400,17 @@ def dream_detail(request: HttpRequest, dream_id) -> HttpResponse:
 @ensure_csrf_cookie
 def gallery(request: HttpRequest) -> HttpResponse:
     """The public gallery: approved public dreams with a ready video, newest first."""
-    dreams, cursor = _first_page(request, selectors.dream_gallery_list())
+
+    def page() -> tuple[list, str, bool]:
+        dreams, cursor = _first_page(request, selectors.dream_gallery_rows())
+        return gallery_cards(dreams), cursor, bool(request.GET.get("cursor"))
+
+    dreams, cursor, later = gallery_cached(("page", request.GET.get("cursor", ""), "cards"), page)
     context = {
         "dreams": dreams,
         "next_cursor": cursor,
         "next_url": f"?{urlencode({'cursor': cursor})}" if cursor else "",
-        "is_later_page": bool(request.GET.get("cursor")),
+        "is_later_page": later,
     }
     return render(request, "dreams/gallery.html", context)
 

@@ -10,7 +10,8 @@ else chose. It promises:
   connect (rebinding) cannot steer us to an internal service;
 * redirects are followed by hand, each hop checked like the first URL;
 * memory stays flat whatever the size: the body is streamed to a temp file in
-  ``policy.chunk_size`` pieces and hashed on the way;
+  ``policy.chunk_size`` pieces and hashed on the way, in a thread beside the reads
+  (at most ``HASH_QUEUE_CHUNKS`` pieces wait for it);
 * the result is really a playable video (MP4/MOV or WebM/Matroska that FFmpeg
   decodes), not an error page, a truncated file or a decompression bomb:
   :func:`videos.sandbox.inspect_video` checks it in a memory- and time-limited child
@@ -26,7 +27,6 @@ It deliberately imports nothing from Django: the caller builds an
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import ipaddress
 import logging
 import os
@@ -45,6 +45,7 @@ import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
 
 from videos import errors
+from videos.hashing import BackgroundSha256
 from videos.media import Container, VideoProbe
 from videos.sandbox import (
     Inspection,
@@ -75,6 +76,8 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Signed provider URLs that have expired answer 403; 404/410 mean the file is gone.
 EXPIRED_STATUSES = frozenset({403, 404, 410})
 DEFAULT_PORTS = {"http": 80, "https": 443}
+#: Chunks read but not yet hashed, at most (each up to ``IngestPolicy.chunk_size``).
+HASH_QUEUE_CHUNKS = 2
 # A host may resolve to many addresses; each failed connect costs up to
 # connect_timeout, so we try only the first few.
 MAX_CONNECT_ATTEMPTS = 3
@@ -583,9 +586,13 @@ def _stream(
     ``max_bytes``, and ``unreachable`` on read errors, timeouts, a body
     shorter than its ``Content-Length``, or ``total_timeout`` running out.
     """
-    sha = hashlib.sha256()
     size = 0
-    with _deadline(response, policy.total_timeout) as expired:
+    # The hash runs in its own thread beside the reads and writes (see videos.hashing):
+    # serial, it cost as much time as the copy. At most HASH_QUEUE_CHUNKS wait for it.
+    with (
+        _deadline(response, policy.total_timeout) as expired,
+        BackgroundSha256(depth=HASH_QUEUE_CHUNKS) as sha,
+    ):
         try:
             for chunk in response.stream(policy.chunk_size, decode_content=True):
                 size += len(chunk)
@@ -597,10 +604,11 @@ def _stream(
                     break
         except HTTPError as exc:
             raise IngestError(errors.UNREACHABLE) from exc
+        digest = sha.hexdigest()
     if expired.is_set():
         # The watchdog cut the socket; what we read may end in a clean-looking EOF.
         raise IngestError(errors.UNREACHABLE)
-    return size, sha.hexdigest()
+    return size, digest
 
 
 @contextlib.contextmanager

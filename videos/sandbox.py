@@ -3,22 +3,23 @@
 A video file is attacker-controlled input to FFmpeg's decoders. Checking headers
 before decoding (:mod:`videos.media`) stops the bombs we know of; this module bounds
 the ones we do not. :func:`inspect_video` runs :func:`videos.media.probe_video` and
-:func:`videos.media.make_thumbnail` in ONE child Python process
-(``python -m videos.sandbox``) that:
+:func:`videos.media.make_thumbnail` in ONE child process that:
 
 * may use at most ``memory_mb`` of address space (``RLIMIT_AS``) and ``seconds`` of
-  CPU (``RLIMIT_CPU``), and is killed by us after ``seconds`` of wall time, so a file
-  that needs more fails fast and the calling worker's own memory stays flat;
-* gets the limits and the file's path on stdin, answers one JSON object on stdout
-  and writes the JPEG to a temporary directory made for it, where it may write at
-  most a few megabytes (``RLIMIT_FSIZE``) and dump no core;
+  CPU (``RLIMIT_CPU``), and is killed after ``seconds`` of wall time, so a file that
+  needs more fails fast and the calling worker's own memory stays flat;
+* answers one JSON object in a file and writes the JPEG to a temporary directory made
+  for it, where it may write at most a few megabytes (``RLIMIT_FSIZE``) and dump no core;
 * sees a scrubbed environment: no database URL, API keys or Django settings; it
   needs none of them, and decoding hostile bytes next to secrets is asking for it.
 
-Limits are set by the child itself, first thing, before it touches the file, rather
-than in a ``preexec_fn``: that hook is unsafe in a threaded parent (our worker runs
-threads) and would stop ``subprocess`` from using ``vfork``, so a large worker would
-be copied page table and all for every video.
+The child is forked from a warm sandbox server (:mod:`videos.sandbox_server`, started
+once per worker process with that scrubbed environment) rather than started as a new
+Python: importing PyAV cost ~150 ms of CPU per video, a fork costs a few milliseconds.
+The child sets its limits itself, first thing, before it touches the file. Servers are
+pooled per process (one per thread inspecting at once), replaced after ``MAX_FORKS``
+inspections or a child that crashed, so children do not share one memory layout for
+long, and gone after a few idle minutes (a web process may inspect once a day).
 
 Outcomes, as the caller sees them:
 
@@ -27,39 +28,38 @@ Outcomes, as the caller sees them:
   allowed, or the child ran out of memory or time: the file needs more than we give
   any video) or ``not_a_video`` (not a playable video, a codec, frame rate or stream
   count we do not serve, or a decoder that crashed on it);
-* :class:`SandboxError` when the sandbox itself failed (the child could not start, or
+* :class:`SandboxError` when the sandbox itself failed (the server could not start, or
   answered nonsense): our fault, not the file's;
 * ``FileNotFoundError`` for a missing file, before any child starts.
 
-This module imports nothing from Django at import time: the child imports it.
+This module imports nothing from Django at import time.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import logging
 import math
 import os
-import resource
+import select
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from videos import errors
-from videos.media import (
-    MediaLimits,
-    NotAVideoError,
-    VideoProbe,
-    VideoTooLargeError,
-    make_thumbnail,
-    probe_video,
+from videos.media import MediaLimits, VideoProbe
+from videos.sandbox_server import (
+    MAX_ANSWER_BYTES,
+    MAX_FORKS,
+    MAX_OUTPUT_BYTES,
+    REUSE_IDLE_SECONDS,
 )
 
 __all__ = [
@@ -73,20 +73,18 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# The directory that holds the ``videos`` package: the child's only import path of ours.
+# The directory that holds the ``videos`` package: the server's only import path of ours.
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _THUMBNAIL_NAME = "thumbnail.jpg"
-# Bounds every file the child writes: a 640-wide JPEG is a few hundred KB at most.
-_MAX_OUTPUT_BYTES = 8 * 1024 * 1024
-# Bounds what we read back from the child's stdout and keep of its stderr for logs.
-_MAX_ANSWER_BYTES = 64 * 1024
 _STDERR_TAIL_BYTES = 4096
-# Exit statuses of the child besides 0 (answered): it failed in a way we did not expect.
-_EXIT_UNEXPECTED = 3
-# Signals that mean "ran out of what we allow": SIGKILL (our wall-clock kill, the CPU
-# hard limit or the kernel's OOM killer) and SIGXCPU (the CPU soft limit).
+# Signals that mean "ran out of what we allow": SIGKILL (the CPU hard limit or the
+# kernel's OOM killer) and SIGXCPU (the CPU soft limit).
 _RESOURCE_SIGNALS = frozenset({signal.SIGKILL, signal.SIGXCPU})
-# Environment the child keeps from ours: what finding Python and its libraries needs.
+# Importing PyAV on a busy machine; a server that is not ready by then is broken.
+_SERVER_START_SECONDS = 60.0
+# The server kills a child at its limit and answers at once; past this grace it is stuck.
+_SERVER_GRACE_SECONDS = 5.0
+# Environment the server keeps from ours: what finding Python and its libraries needs.
 _PASSED_ENV = ("PATH", "LD_LIBRARY_PATH", "TMPDIR", "TZ")
 _CHILD_ENV = {
     "PYTHONPATH": str(_PROJECT_ROOT),
@@ -98,7 +96,6 @@ _CHILD_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
 }
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,39 +186,30 @@ def inspect_video(path: Path, limits: SandboxLimits | None = None) -> Inspection
         raise FileNotFoundError(path)
     with tempfile.TemporaryDirectory(prefix="dj-sandbox-") as tmp:
         workdir = Path(tmp)
-        request = {
-            "path": str(path),
-            "out": str(workdir / _THUMBNAIL_NAME),
-            "limits": _limits_to_json(limits),
-            "parent": os.getpid(),
-        }
-        started = time.monotonic()
         # Both outputs go to files the child's RLIMIT_FSIZE bounds, never to pipes we
         # would read whole: a subverted child cannot make this process big either.
-        with (workdir / "stdout").open("w+b") as stdout, (workdir / "stderr").open("w+b") as stderr:
-            try:
-                done = subprocess.run(
-                    [sys.executable, "-s", "-P", "-m", "videos.sandbox"],
-                    input=json.dumps(request).encode(),
-                    stdout=stdout,
-                    stderr=stderr,
-                    cwd=workdir,
-                    env=_child_env(),
-                    timeout=limits.seconds,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired as exc:
-                # run() has killed and reaped the child already.
+        stdout_path, stderr_path = workdir / "stdout", workdir / "stderr"
+        stdout_path.touch(mode=0o600)
+        stderr_path.touch(mode=0o600)
+        ended = _SERVERS.run(
+            {
+                "path": str(path),
+                "out": str(workdir / _THUMBNAIL_NAME),
+                "stdout": str(stdout_path),
+                "stderr": str(stderr_path),
+                "limits": _limits_to_json(limits),
+            },
+            limits.seconds,
+        )
+        elapsed = float(ended.get("elapsed", 0.0))
+        with stdout_path.open("rb") as stdout, stderr_path.open("rb") as stderr:
+            if ended.get("timeout"):
                 raise _refused(
                     errors.TOO_LARGE, f"{path.name}: took over {limits.seconds:g} s", stderr
-                ) from exc
-            except OSError as exc:
-                raise SandboxError(f"could not start the video sandbox: {exc}") from exc
-            elapsed = time.monotonic() - started
-            if done.returncode < 0:
-                raise _killed(path, -done.returncode, elapsed, stderr)
-            stdout.seek(0)
-            answer = _parse_answer(stdout.read(_MAX_ANSWER_BYTES + 1), done.returncode, stderr)
+                )
+            if isinstance(ended.get("signal"), int):
+                raise _killed(path, ended["signal"], elapsed, stderr)
+            answer = _parse_answer(stdout.read(MAX_ANSWER_BYTES + 1), ended.get("exit"), stderr)
         if "refused" in answer:
             code, detail = answer["refused"], str(answer.get("detail", ""))
             if code not in (errors.TOO_LARGE, errors.NOT_A_VIDEO):
@@ -232,6 +220,152 @@ def inspect_video(path: Path, limits: SandboxLimits | None = None) -> Inspection
         thumbnail = _read_thumbnail(workdir / _THUMBNAIL_NAME)
     logger.debug("inspected %s in %.2f s", path.name, elapsed)
     return Inspection(probe=probe, thumbnail=thumbnail)
+
+
+# --- the sandbox servers --------------------------------------------------------------------
+
+
+class _ServerGone(Exception):
+    """The server's pipe broke before it took the request: a new server may take it."""
+
+
+class _Server:
+    """One ``python -m videos.sandbox_server`` process and its two pipes."""
+
+    def __init__(self) -> None:
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-s", "-P", "-m", "videos.sandbox_server"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd="/",
+                env=_child_env(),
+            )
+        except OSError as exc:
+            raise SandboxError(f"could not start the video sandbox: {exc}") from exc
+        self.forks = 0
+        self.crashed = False
+        self.idle_since = time.monotonic()
+        self._pending = b""
+        try:
+            ready = self._read(_SERVER_START_SECONDS)
+        except _ServerGone:
+            ready = None
+        if ready is None or "ready" not in ready:
+            self.close()
+            raise SandboxError("the video sandbox server did not start")
+
+    def usable(self) -> bool:
+        """Alive, and not so long idle that it may be exiting on its own (``IDLE_SECONDS``)."""
+        fresh = time.monotonic() - self.idle_since < REUSE_IDLE_SECONDS
+        return fresh and self.process.poll() is None
+
+    def ask(self, request: dict[str, Any], seconds: float) -> dict[str, Any]:
+        """Have the server fork a child for ``request``; how the child ended.
+
+        Raises ``_ServerGone`` if the request could not be handed over, ``SandboxError``
+        if the server died or stalled afterwards.
+        """
+        try:
+            self.process.stdin.write(json.dumps(request).encode() + b"\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise _ServerGone from exc
+        self.forks += 1
+        try:
+            ended = self._read(seconds + _SERVER_GRACE_SECONDS)
+        except _ServerGone as exc:
+            raise SandboxError("the video sandbox server died during an inspection") from exc
+        if ended is None:
+            raise SandboxError(f"the video sandbox server did not answer in {seconds:g} s")
+        signum = ended.get("signal")
+        self.crashed = isinstance(signum, int) and signum not in _RESOURCE_SIGNALS
+        self.idle_since = time.monotonic()
+        return ended
+
+    def _read(self, seconds: float) -> dict[str, Any] | None:
+        """The server's next answer line, or None after ``seconds``; ``_ServerGone`` at EOF."""
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + seconds
+        while b"\n" not in self._pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                return None
+            chunk = os.read(fd, MAX_ANSWER_BYTES)
+            if not chunk:
+                raise _ServerGone
+            self._pending += chunk
+            if len(self._pending) > MAX_ANSWER_BYTES:
+                raise SandboxError("the video sandbox server answered too much")
+        line, self._pending = self._pending.split(b"\n", 1)
+        try:
+            answer = json.loads(line)
+        except ValueError as exc:
+            raise SandboxError(f"the video sandbox server answered {line[:200]!r}") from exc
+        if not isinstance(answer, dict):
+            raise SandboxError("the video sandbox server answered something other than an object")
+        return answer
+
+    def close(self) -> None:
+        """Stop the server (its children die with it) and reap it."""
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+
+class _ServerPool:
+    """Warm servers of this process, one per inspection running at once (threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_Server] = []
+        self._pid = os.getpid()
+
+    def run(self, request: dict[str, Any], seconds: float) -> dict[str, Any]:
+        """Inspect ``request`` in a child of an idle (or new) server; how the child ended."""
+        for attempt in range(2):
+            server = self._take()
+            try:
+                ended = server.ask(request, seconds)
+            except _ServerGone:
+                server.close()
+                if attempt:
+                    raise SandboxError("the video sandbox server went away") from None
+                continue
+            except BaseException:
+                server.close()
+                raise
+            self._give_back(server)
+            return ended
+        raise AssertionError("unreachable")
+
+    def _take(self) -> _Server:
+        with self._lock:
+            if self._pid != os.getpid():
+                # Forked (an RQ work horse, say): those servers answer our parent. Drop them
+                # unclosed, since closing would kill them under the parent's feet.
+                self._idle, self._pid = [], os.getpid()
+            while self._idle:
+                server = self._idle.pop()
+                if server.usable():
+                    return server
+                server.close()
+        return _Server()
+
+    def _give_back(self, server: _Server) -> None:
+        if server.forks < MAX_FORKS and not server.crashed and server.usable():
+            with self._lock:
+                if self._pid == os.getpid():
+                    self._idle.append(server)
+                    return
+        server.close()
+
+
+_SERVERS = _ServerPool()
 
 
 # --- parent side ---------------------------------------------------------------------------
@@ -284,7 +418,7 @@ def _killed(path: Path, signum: int, elapsed: float, stderr: BinaryIO) -> Inspec
 
 
 def _parse_answer(stdout: bytes, returncode: int, stderr: BinaryIO) -> dict[str, Any]:
-    if returncode != 0 or len(stdout) > _MAX_ANSWER_BYTES:
+    if returncode != 0 or len(stdout) > MAX_ANSWER_BYTES:
         raise SandboxError(
             f"the video sandbox failed (exit status {returncode}): {_stderr_tail(stderr)}"
         )
@@ -334,110 +468,6 @@ def _read_thumbnail(path: Path) -> bytes:
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise SandboxError("the video sandbox wrote no thumbnail") from exc
-    if not data.startswith(b"\xff\xd8\xff") or len(data) > _MAX_OUTPUT_BYTES:
+    if not data.startswith(b"\xff\xd8\xff") or len(data) > MAX_OUTPUT_BYTES:
         raise SandboxError("the video sandbox wrote something other than a JPEG thumbnail")
     return data
-
-
-# --- child side ----------------------------------------------------------------------------
-
-
-def _limit_self(memory_mb: int, seconds: float) -> None:
-    """Cap this process before it opens the file (see the module docstring for why here).
-
-    On Linux every limit must hold, or the child fails (exit status 3, a SandboxError).
-    macOS refuses some (RLIMIT_AS notably); a developer's machine then runs with the
-    wall-clock limit only, and says so on stderr.
-    """
-    memory = memory_mb * 1024 * 1024
-    cpu = math.ceil(seconds)
-    limits = (
-        (resource.RLIMIT_AS, memory, memory),
-        # SIGXCPU at the soft limit, SIGKILL a second later: a backstop for when nobody
-        # is left to enforce the wall-clock limit.
-        (resource.RLIMIT_CPU, cpu, cpu + 1),
-        (resource.RLIMIT_FSIZE, _MAX_OUTPUT_BYTES, _MAX_OUTPUT_BYTES),
-        (resource.RLIMIT_CORE, 0, 0),
-    )
-    for which, soft, hard in limits:
-        # Never above a hard limit we were started with (a container's ulimit, say):
-        # raising it is not allowed, and lower is only stricter.
-        _, current = resource.getrlimit(which)
-        if current != resource.RLIM_INFINITY:
-            hard = min(hard, current)
-            soft = min(soft, hard)
-        try:
-            resource.setrlimit(which, (soft, hard))
-        except (ValueError, OSError) as exc:
-            if sys.platform == "linux":
-                raise
-            print(f"video sandbox: limit {which} not set: {exc}", file=sys.stderr)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to kill us if the worker dies first; elsewhere the CPU limit must do."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(_EXIT_UNEXPECTED)
-
-
-def _answer(payload: dict[str, Any]) -> int:
-    sys.stdout.write(json.dumps(payload))
-    sys.stdout.flush()
-    return 0
-
-
-def _main() -> int:
-    """Run one inspection as described on stdin; answer on stdout. Exit 0 if answered."""
-    request = json.loads(sys.stdin.buffer.read(_MAX_ANSWER_BYTES))
-    raw = request["limits"]
-    _die_with_parent(int(request["parent"]))
-    _limit_self(int(raw["memory_mb"]), float(raw["seconds"]))
-    path, out = Path(request["path"]), Path(request["out"])
-    media = MediaLimits(
-        max_pixels=raw["max_pixels"],
-        max_fps=raw["max_fps"],
-        max_duration_seconds=raw["max_duration_seconds"],
-        max_streams=raw["max_streams"],
-        allowed_codecs=frozenset(raw["allowed_codecs"]),
-        max_decoded_frames=raw["max_decoded_frames"],
-    )
-    try:
-        probe = probe_video(path, limits=media)
-        thumbnail = make_thumbnail(
-            path,
-            at_seconds=raw["thumbnail_at_seconds"],
-            max_width=raw["thumbnail_width"],
-            limits=media,
-        )
-        out.write_bytes(thumbnail)
-    except VideoTooLargeError as exc:
-        return _answer({"refused": errors.TOO_LARGE, "detail": str(exc)})
-    except NotAVideoError as exc:
-        return _answer({"refused": errors.NOT_A_VIDEO, "detail": str(exc)})
-    except MemoryError:
-        # Python's or FFmpeg's allocation hit RLIMIT_AS; the frames are gone with the stack.
-        return _answer({"refused": errors.TOO_LARGE, "detail": "out of memory"})
-    return _answer(
-        {
-            "probe": {
-                "duration": probe.duration,
-                "width": probe.width,
-                "height": probe.height,
-                "codec": probe.codec,
-                "container": probe.container,
-            }
-        }
-    )
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(_main())
-    except Exception:  # noqa: BLE001 - any other failure is our bug: say so, and how
-        import traceback
-
-        traceback.print_exc()
-        sys.exit(_EXIT_UNEXPECTED)

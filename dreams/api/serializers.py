@@ -270,7 +270,12 @@ class DreamWithVideoInputSerializer(DreamInputSerializer):
 
 
 class DreamSerializer(serializers.Serializer):
-    """The dream as every client sees it (docs/architecture.md, "A dream")."""
+    """The dream as every client sees it (docs/architecture.md, "A dream"), field by field.
+
+    The read endpoints (lists, detail) build the same JSON from plain rows with
+    ``dreams.api.representation``; tests/dreams/api/test_representation.py holds the two to
+    the same bytes, so a field added here must be added there too.
+    """
 
     id = serializers.UUIDField(read_only=True)
     title = serializers.CharField()
@@ -465,6 +470,8 @@ class JournalFilterSerializer(serializers.Serializer):
 def journal_filters(params: Mapping[str, str]) -> JournalFilters:
     """Filters from a query string (empty values are absent); raises DRF's 400 when invalid."""
     given = {name: value for name, value in params.items() if value != ""}
+    if given.keys().isdisjoint(JournalFilterSerializer._declared_fields):
+        return JournalFilters()  # nothing narrows it (a cursor, a page size): no validation
     serializer = JournalFilterSerializer(data=given)
     serializer.is_valid(raise_exception=True)
     return JournalFilters(**serializer.validated_data)

@@ -19,11 +19,13 @@ from rest_framework.views import APIView
 
 from common.api import CURSOR_PARAMETERS, OwnerMixin, validated
 from common.authentication import forget_failures, raise_if_locked_out
+from common.http_cache import PRIVATE, apply_policy, conditional
 from common.pagination import KeysetPagination, NewestFirstCursorPagination
 from common.parsers import SafeJSONParser
 from common.throttling import WRITE_THROTTLES
 from dreams import selectors, services
 from dreams.accounts import account_register
+from dreams.api.representation import dream_representation, dream_representations
 from dreams.api.serializers import (
     DreamInputSerializer,
     DreamPageSerializer,
@@ -40,6 +42,7 @@ from dreams.api.serializers import (
     TokenResponseSerializer,
     journal_filters,
 )
+from dreams.caching import dream_etag, dream_policy, gallery_response, journal_etag
 from dreams.models import DemoDream, StorageTier
 from dreams.selectors import Scope
 from dreams.storage.writer import StoredDream, dream_store
@@ -73,7 +76,7 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         paginator = paginator or NewestFirstCursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         page = [*waiting, *page]  # dreams waiting in the emergency journal lead page 1
-        data = DreamSerializer(page, many=True, context={"request": request}).data
+        data = dream_representations(page, request=request)
         return paginator.get_paginated_response(data)
 
     def _stored_response(self, request: Request, stored: StoredDream, body: dict):
@@ -88,7 +91,7 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         filters = journal_filters(request.query_params)
         owner = self.owner(request)
         if owner is None:
-            return self._paginate(request, DemoDream.objects.none())
+            return apply_policy(self._paginate(request, DemoDream.objects.none()), PRIVATE)
         params = request.query_params
         first_page = not params.get(KeysetPagination.cursor_query_param)
         # Dreams waiting in the emergency journal lead the unfiltered first page.
@@ -97,19 +100,22 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             if not filters.active
             else []
         )
+        dreams = selectors.dream_list_rows(owner=owner, filters=filters)
         try:
-            return self._paginate(
+            return conditional(
                 request,
-                selectors.dream_list(owner=owner, filters=filters),
-                waiting=waiting,
-                paginator=KeysetPagination(),
+                etag=journal_etag(request, owner=owner, dreams=dreams, waiting=waiting),
+                policy=PRIVATE,
+                build=lambda: self._paginate(
+                    request, dreams, waiting=waiting, paginator=KeysetPagination()
+                ),
             )
         except DatabaseError:
             # The database is unreachable: show what the emergency journal holds.
-            data = DreamSerializer(
-                selectors.dreams_waiting(owner=owner), many=True, context={"request": request}
-            ).data
-            return Response({"next": None, "previous": None, "results": data})
+            data = dream_representations(selectors.dreams_waiting(owner=owner), request=request)
+            return apply_policy(
+                Response({"next": None, "previous": None, "results": data}), PRIVATE
+            )
 
     @extend_schema(request=DreamInputSerializer, responses={201: DreamSerializer})
     def create(self, request: Request) -> Response:
@@ -127,7 +133,12 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         )
         if dream is None:
             raise Http404
-        return Response(DreamSerializer(dream, context={"request": request}).data)
+        return conditional(
+            request,
+            etag=dream_etag(request, dream),
+            policy=dream_policy(request, dream),
+            build=lambda: Response(dream_representation(dream, request=request)),
+        )
 
     def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
         dream = self._get(request, pk)
@@ -165,7 +176,11 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
     @action(detail=False, methods=["get"], url_path="public/gallery")
     def gallery(self, request: Request) -> Response:
         """Public, approved dreams with a ready video, newest first."""
-        return self._paginate(request, selectors.dream_gallery_list())
+        return gallery_response(
+            request,
+            view=self,
+            build=lambda: self._paginate(request, selectors.dream_gallery_rows()),
+        )
 
 
 class RegisterView(OwnerMixin, APIView):

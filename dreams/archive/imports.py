@@ -46,6 +46,7 @@ from dreams.archive.layout import (
     video_name,
 )
 from dreams.archive.reading import ArchiveRefused, JournalZip
+from dreams.caching import gallery_changed
 from dreams.models import AnalysisStatus, DemoDream, Dream, VideoStatus
 from dreams.services import dream_thumbnail_path, dream_video_path, initial_moderation_status
 from dreams.services.dream import DETAIL_FIELDS
@@ -266,6 +267,7 @@ def _write(
                     Dream.objects.bulk_create(batch)
                     batch = []
             Dream.objects.bulk_create(batch)
+            gallery_changed()  # bulk_create sends no signal; imported public dreams may show
     except BaseException:
         _forget(stored)
         raise

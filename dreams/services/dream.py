@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from common.owners import Owner
 from dreams.analysis import analyse_dream
+from dreams.caching import gallery_changed
 from dreams.models import AbstractDream, AnalysisStatus, DemoDream, Dream, ModerationStatus
 from dreams.ownership import dream_model_for, dreams_of, job_subject
 from dreams.services.analysis import dream_analysis_queue, wants_llm_analysis
@@ -298,4 +299,5 @@ def demo_dreams_claim(*, session_key: str, user) -> int:
     )
     VideoJob.objects.filter(session_key=session_key).update(user=user, session_key="")
     DemoDream.objects.filter(pk__in=ids).delete()
+    gallery_changed()  # bulk_create sends no signal; a claimed dream may be a public one
     return len(ids)

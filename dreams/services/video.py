@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.owners import Owner
+from dreams.caching import gallery_changed
 from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus, VideoStatus
 from dreams.ownership import job_subject
 from videos.catalog import DEFAULT_RATIO
@@ -108,7 +109,8 @@ def dream_video_store(
     """
     if source_url:
         dream.video_url = source_url
-        dream.save(update_fields=["video_url"])
+        dream.updated_at = timezone.now()  # what the dream shows changed: its ETag too
+        dream.save(update_fields=["video_url", "updated_at"])
     job = video_ingest_submit(
         owner=owner,
         subject=job_subject(dream),
@@ -186,3 +188,6 @@ def dream_video_sync(*, job: VideoJob) -> None:
     else:
         fields["video_status"] = _DREAM_STATUS_FOR_JOB[job.status]
     model.objects.filter(pk=dream_id).update(**fields)
+    # An update() sends no signal; a public dream's video decides whether it is shown.
+    if model is Dream and model.objects.filter(pk=dream_id, is_public=True).exists():
+        gallery_changed()

@@ -30,6 +30,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from videos import errors
+from videos.hashing import THREAD_NAME as HASHING_THREAD
 from videos.ingest import DownloadedFile, IngestError, IngestPolicy, download_video
 from videos.media import probe_video
 
@@ -202,7 +203,13 @@ def expect_failure(
     assert info.value.message == errors.message_for(code) or code == errors.URL_NOT_ALLOWED
     assert url not in info.value.message
     assert list(dest_dir.iterdir()) == []
+    assert hashing_threads() == []
     return info.value
+
+
+def hashing_threads() -> list[threading.Thread]:
+    """Hashing threads still alive: a download, however it ended, must leave none."""
+    return [t for t in threading.enumerate() if t.name == HASHING_THREAD]
 
 
 # --- the address guard, fully on ---------------------------------------------------
@@ -379,6 +386,23 @@ def test_downloads_a_real_mp4(server: HTTPServer, dest_dir: Path, media: dict[st
     assert result.probe == probe_video(result.path)
     assert (result.probe.width, result.probe.height, result.probe.container) == (64, 64, "mov")
     assert result.probe.duration == pytest.approx(2.0, abs=1 / 24)
+
+
+def test_the_hash_covers_every_chunk_hashed_beside_the_download(
+    server: HTTPServer, dest_dir: Path, media: dict[str, Any]
+) -> None:
+    # 5 MB in 64 KiB chunks: eighty of them pass the hashing thread's short queue.
+    body = media["mp4_5mb"].read_bytes()
+    server.expect_request("/v.mp4").respond_with_data(body, content_type="video/mp4")
+    policy = IngestPolicy(
+        allow_http=True, allowed_addresses=frozenset({"127.0.0.1"}), chunk_size=64 * 1024
+    )
+
+    result = download_video(server.url_for("/v.mp4"), policy=policy, dest_dir=dest_dir)
+
+    assert result.sha256 == hashlib.sha256(body).hexdigest()
+    assert result.path.read_bytes() == body
+    assert hashing_threads() == []
 
 
 def test_content_type_comes_from_the_probe(

@@ -7,14 +7,21 @@ Real files and real child processes. The 16000x16000 bomb and the memory limit a
 from __future__ import annotations
 
 import io
+import os
+import signal
+import sys
+import threading
 import time
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 from PIL import Image
 
 from tests.hostile.crafted_videos import encoded_clip, png_mov
 from tests.support.mp4s import make_mp4
+from tests.support.processes import wait_for
 from videos import errors
 from videos.assets import video_asset_create_from_file, video_asset_create_from_url
 from videos.ingest import IngestError
@@ -101,10 +108,28 @@ def test_a_missing_file_raises_before_any_child(tmp_path: Path) -> None:
         inspect_video(tmp_path / "nope.mp4")
 
 
-def test_a_child_over_its_time_limit_is_killed_and_reported(clip: Path) -> None:
-    # 50 ms is not even enough to start Python: the child is killed mid-way.
+@pytest.fixture(scope="module")
+def slow_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1.5 s of 1280x720 noise: its thumbnail takes a few hundred milliseconds to decode."""
+    path = tmp_path_factory.mktemp("sandbox") / "noise.mp4"
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 1280, 720, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        for index in range(36):
+            pixels = rng.integers(0, 256, (720, 1280, 3), dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+def test_a_child_over_its_time_limit_is_killed_and_reported(slow_clip: Path) -> None:
+    # 50 ms is far less than decoding the thumbnail takes: the child is killed mid-way.
     started = time.monotonic()
-    refused = refusal(clip, SandboxLimits(seconds=0.05))
+    refused = refusal(slow_clip, SandboxLimits(seconds=0.05))
     assert time.monotonic() - started < 2
     assert refused.code == errors.TOO_LARGE
     assert "took over" in refused.detail
@@ -186,3 +211,83 @@ def test_a_refused_download_stores_nothing(files, tmp_path: Path) -> None:
         video_asset_create_from_url(url=files.url_for("/big.mov"), source_kind="url")
     assert caught.value.code == errors.TOO_LARGE
     assert not VideoAsset.objects.exists()
+
+
+# --- the warm sandbox servers ---------------------------------------------------------------
+
+
+def sandbox_servers() -> list[int]:
+    """Pids of this process's live sandbox servers (``python -m videos.sandbox_server``)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(stat[1]) == os.getpid() and b"videos.sandbox_server" in command:
+            pids.append(int(entry.name))
+    return pids
+
+
+linux_only = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+
+
+@linux_only
+def test_one_warm_server_serves_inspection_after_inspection(clip: Path) -> None:
+    inspect_video(clip)
+    servers = sandbox_servers()
+
+    for _ in range(3):
+        assert inspect_video(clip).probe.width == 160
+
+    assert sandbox_servers() == servers  # the same process, not one per video
+
+
+@linux_only
+def test_the_server_holds_none_of_our_secrets(clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://user:secret@db/app")
+    kill_servers()  # the next inspection starts one under the environment above
+    inspect_video(clip)
+    (server,) = sandbox_servers()
+    environ = Path(f"/proc/{server}/environ").read_bytes()
+    assert b"DATABASE_URL" not in environ and b"secret" not in environ
+
+
+@linux_only
+def test_a_server_that_died_is_replaced(clip: Path) -> None:
+    inspect_video(clip)
+    kill_servers()
+
+    assert inspect_video(clip).probe.width == 160
+    assert len(sandbox_servers()) == 1
+
+
+def test_threads_inspect_at_once(clip: Path, tmp_path: Path) -> None:
+    big = encoded_clip(tmp_path / "big.mp4", width=320, height=240)
+    results: dict[int, Inspection | BaseException] = {}
+
+    def inspect(n: int) -> None:
+        try:
+            results[n] = inspect_video(big if n % 2 else clip)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            results[n] = exc
+
+    threads = [threading.Thread(target=inspect, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    widths = sorted(getattr(r, "probe", r).width for r in results.values())
+    assert widths == [160, 160, 160, 320, 320, 320]
+
+
+def kill_servers() -> None:
+    """SIGKILL this process's sandbox servers and wait until they are gone."""
+    killed = sandbox_servers()
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not set(killed) & set(sandbox_servers()), timeout=10, interval=0.01)

@@ -1,10 +1,10 @@
 """Run the task worker under supervision: restarted with backoff, housekeeping on a schedule.
 
-``make run`` starts this instead of a bare ``db_worker``: a worker that exits (its database
-went away, it crashed) is started again after 1, 2, 4 ... 30 s, and resumes on its own
-once the database answers. Jobs a dead worker left in flight are re-enqueued at start and
-every ``VIDEO_JOB_STALE_SECONDS``; leftovers of dead processes are swept at start and every
-``VIDEO_SWEEP_INTERVAL_SECONDS``.
+``make run`` starts this instead of a bare worker (``task_worker``: ``db_worker``'s loop in
+several threads): a worker that exits (its database went away, it crashed) is started
+again after 1, 2, 4 ... 30 s, and resumes on its own once the database answers. Jobs a
+dead worker left in flight are re-enqueued at start and every ``VIDEO_JOB_STALE_SECONDS``;
+leftovers of dead processes are swept at start and every ``VIDEO_SWEEP_INTERVAL_SECONDS``.
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "worker",
             nargs="*",
-            help="The worker command after --, default: db_worker --interval 0.5 --no-reload",
+            help="The worker command after --, default: task_worker --interval 0.5",
         )
 
     def handle(self, *args, worker: list[str], **options) -> None:
-        command = [sys.executable, "manage.py", *(worker or ["db_worker", "--interval", "0.5"])]
+        # task_worker: db_worker's loop in TASK_WORKER_THREADS threads of one process.
+        command = [sys.executable, "manage.py", *(worker or ["task_worker", "--interval", "0.5"])]
         if command[2] == "db_worker" and "--no-reload" not in command:
             command.append("--no-reload")
         stop = _StopFlag()

@@ -1,0 +1,101 @@
+"""SHA-256 computed beside the I/O that produces the bytes, in a thread of its own.
+
+hashlib releases the GIL while it hashes a chunk larger than 2 KiB, so a thread that
+reads a download and writes it to disk, and a thread that hashes what was read, run at
+the same time on two cores: the hash stops adding its time to the copy's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+from types import TracebackType
+
+__all__ = ["THREAD_NAME", "BackgroundSha256"]
+
+#: The hashing thread's name (what a thread dump or a test looks for).
+THREAD_NAME = "background-sha256"
+
+
+class BackgroundSha256:
+    """The SHA-256 of the chunks passed to :meth:`update`, hashed in a background thread.
+
+    At most ``depth`` chunks wait between the caller and the hashing thread (``update``
+    blocks while they do), so memory stays bounded however many bytes go through. Use it
+    as a context manager: leaving the block, normally or by an exception, stops the thread
+    and waits for it, so none outlives its block. An error in the hashing thread is
+    raised to the caller, by the next ``update`` or by ``hexdigest``.
+
+    Chunks must not change after they are passed in (``bytes`` never do).
+    """
+
+    def __init__(self, *, depth: int = 4) -> None:
+        if depth < 1:
+            raise ValueError(f"depth must be at least 1, got {depth}")
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._sha = hashlib.sha256()
+        self._error: BaseException | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._hash, name=THREAD_NAME, daemon=True)
+
+    def __enter__(self) -> BackgroundSha256:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _hash(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            if self._error is not None:
+                continue  # keep taking chunks, so a caller never blocks on a dead consumer
+            try:
+                self._sha.update(chunk)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                self._error = exc
+
+    def update(self, chunk: bytes) -> None:
+        """Queue ``chunk`` for hashing; waits while ``depth`` chunks are already queued.
+
+        Raises:
+            ValueError: the hasher was closed.
+            RuntimeError: called outside the ``with`` block.
+            Exception: whatever hashing an earlier chunk raised, in the hashing thread.
+        """
+        if self._closed:
+            raise ValueError("update() on a closed BackgroundSha256")
+        if self._thread.ident is None:
+            raise RuntimeError("BackgroundSha256 hashes inside a with block only")
+        if self._error is not None:
+            raise self._error
+        self._chunks.put(chunk)
+
+    def hexdigest(self) -> str:
+        """The digest of every chunk passed in; waits for them, then closes the hasher.
+
+        Raises whatever hashing a chunk raised, in the hashing thread.
+        """
+        self.close()
+        if self._error is not None:
+            raise self._error
+        return self._sha.hexdigest()
+
+    def close(self) -> None:
+        """Let the thread hash what is queued, then stop it and wait for it (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread.is_alive():
+            self._chunks.put(None)
+            self._thread.join()
+
+    @property
+    def running(self) -> bool:
+        """Whether the hashing thread is alive."""
+        return self._thread.is_alive()
