@@ -18,6 +18,37 @@
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 const PROMPT_LIMIT = 1000; // UTF-16 code units, which is what String.length counts
 
+/** The journal's filters (listDreams' and calendar's options) as the API names them. */
+function journalFilterQuery({
+  q,
+  emotion,
+  tag,
+  lucid,
+  nightmare,
+  recurring,
+  minClarity,
+  minSleepQuality,
+  dreamtFrom,
+  dreamtTo,
+  hasVideo,
+  isPublic,
+} = {}) {
+  return {
+    q,
+    emotion,
+    tag,
+    lucid,
+    nightmare,
+    recurring,
+    min_clarity: minClarity,
+    min_sleep_quality: minSleepQuality,
+    dreamt_from: dreamtFrom,
+    dreamt_to: dreamtTo,
+    has_video: hasVideo,
+    is_public: isPublic,
+  };
+}
+
 /** An API call that did not succeed: `status` (0 = network), DRF `fields`, a readable `message`. */
 export class DreamVideoError extends Error {
   constructor(message, { status = 0, fields = {}, body = null, code = "" } = {}) {
@@ -240,39 +271,8 @@ export class DreamVideoService {
    * `tag`, `lucid`/`nightmare`/`recurring`/`hasVideo`/`isPublic` (booleans),
    * `minClarity`/`minSleepQuality` (1–5), `dreamtFrom`/`dreamtTo` ("YYYY-MM-DD", inclusive).
    */
-  listDreams({
-    q,
-    emotion,
-    tag,
-    lucid,
-    nightmare,
-    recurring,
-    minClarity,
-    minSleepQuality,
-    dreamtFrom,
-    dreamtTo,
-    hasVideo,
-    isPublic,
-    cursor,
-    pageSize,
-    signal,
-  } = {}) {
-    const query = {
-      q,
-      emotion,
-      tag,
-      lucid,
-      nightmare,
-      recurring,
-      min_clarity: minClarity,
-      min_sleep_quality: minSleepQuality,
-      dreamt_from: dreamtFrom,
-      dreamt_to: dreamtTo,
-      has_video: hasVideo,
-      is_public: isPublic,
-      page_size: pageSize,
-      cursor,
-    };
+  listDreams({ cursor, pageSize, signal, ...filters } = {}) {
+    const query = { ...journalFilterQuery(filters), page_size: pageSize, cursor };
     return this.request("GET", "/api/dreams", { query, signal });
   }
 
@@ -299,37 +299,8 @@ export class DreamVideoService {
    * (counts of flagged dreams; the first few titles). `month` is "YYYY-MM" (default: this
    * month); the other options are listDreams' filters.
    */
-  calendar({
-    month,
-    q,
-    emotion,
-    tag,
-    lucid,
-    nightmare,
-    recurring,
-    minClarity,
-    minSleepQuality,
-    dreamtFrom,
-    dreamtTo,
-    hasVideo,
-    isPublic,
-    signal,
-  } = {}) {
-    const query = {
-      month,
-      q,
-      emotion,
-      tag,
-      lucid,
-      nightmare,
-      recurring,
-      min_clarity: minClarity,
-      min_sleep_quality: minSleepQuality,
-      dreamt_from: dreamtFrom,
-      dreamt_to: dreamtTo,
-      has_video: hasVideo,
-      is_public: isPublic,
-    };
+  calendar({ month, signal, ...filters } = {}) {
+    const query = { month, ...journalFilterQuery(filters) };
     return this.request("GET", "/api/dreams/calendar", { query, signal });
   }
 
