@@ -125,7 +125,11 @@ def chart(api: dict | None, jobs: dict | None, ingest: dict | None, path: Path) 
 
     ax = axes[1][0]
     if jobs:
-        labels = [f"{r['jobs']} × {r['workers']}\n@ {r['rate'] or 'max'}/s" for r in jobs["runs"]]
+        rates = [f"{r['rate']:g}/s" if r["rate"] else "max" for r in jobs["runs"]]
+        labels = [
+            f"{r['jobs']} × {r['workers']}\n@ {rate}"
+            for r, rate in zip(jobs["runs"], rates, strict=True)
+        ]
         p95 = [r["job_p95_seconds"] or 0.0 for r in jobs["runs"]]
         ax.bar(labels, p95, color=colours["ours"])
         for label, value, r in zip(labels, p95, jobs["runs"], strict=True):
@@ -158,6 +162,7 @@ def chart(api: dict | None, jobs: dict | None, ingest: dict | None, path: Path) 
             [x - 0.1 for x in xs[: len(streaming)]],
             streaming,
             0.2,
+            color="#37b24d",
             label="streaming (no inspection) / plain copy",
         )
         ax.axhline(1.0, color="black", linestyle="--", linewidth=0.8)
