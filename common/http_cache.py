@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import BaseCache, cache
+from django.core.cache import BaseCache, cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponseNotModified
@@ -164,7 +164,8 @@ def rendered(view: Any, request: Request, response: Response) -> Response:
 def cache_is_shared(backend: BaseCache | None = None) -> bool:
     """Do all processes see the same entries? (Redis, Memcached, files, the database: yes;
     the per-process memory cache and the dummy cache: no.)"""
-    return not isinstance(backend or cache, LocMemCache | DummyCache)
+    # `cache` is a proxy: ask the backend it stands for.
+    return not isinstance(backend or caches["default"], LocMemCache | DummyCache)
 
 
 def cache_set(key: str, value: Any, timeout: float | None, backend: BaseCache | None = None):
