@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -342,9 +343,11 @@ def ratios(rows: list) -> dict[str, list[float]]:
 
 def section(rows: list) -> str:
     """This bench's section of RESULTS.md: the table and the ratio lines ``run_all`` reads."""
+    written = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         HEADING,
         "",
+        f"Written on {written} by `bench/ingest.py`. "
         "`download_video` (stream, sha256 in a thread beside the reads, the sandbox's probe "
         "and thumbnail, rename) against a plain `requests` copy of the same bytes from "
         "loopback; best of the runs. *Streaming* leaves out the inspection, which costs the "

@@ -49,6 +49,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -535,10 +536,12 @@ def markdown(report: dict) -> str:
 
 def section(report: dict) -> str:
     """This bench's section of RESULTS.md, heading included."""
+    written = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
         [
             HEADING,
             "",
+            f"Written on {written} by `bench/jobs.py`. "
             f"Generation jobs against a fake RunwayML that finishes each task "
             f"{report['provider_seconds']:.0f} s after it was created; the worker polls every "
             f"{report['poll_seconds']} s, so one job takes 10-15 s at best. Goal: p95 from "
