@@ -21,7 +21,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework import exceptions, status
 
+from common.redis_cache import CacheUnavailable
+
 TOO_MANY_TEMPLATE = "registration/too_many_attempts.html"
+#: What a quota answers while its counter is out of reach (the shared cache is down).
+OUTAGE_RETRY_SECONDS = 30.0
 
 
 def _valid_address(value: str | None) -> str | None:
@@ -128,6 +132,8 @@ class AddressQuota:
         except ValueError:  # the window ended between add and incr
             cache.set(key, 1, period)
             count = 1
+        except CacheUnavailable:  # nothing counts: refuse rather than let everyone in
+            return OUTAGE_RETRY_SECONDS
         if count <= limit:
             return 0
         self._decrement(key)  # a refusal is not an event
@@ -139,5 +145,6 @@ class AddressQuota:
 
     @staticmethod
     def _decrement(key: str) -> None:
-        with contextlib.suppress(ValueError):  # the window ended: nothing to give back
+        # The window ended, or the cache is down: nothing to give back.
+        with contextlib.suppress(ValueError, CacheUnavailable):
             cache.decr(key)
