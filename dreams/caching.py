@@ -35,7 +35,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -241,27 +240,22 @@ _VALIDATED = ("id", "updated_at", "video_asset_id")
 
 
 def journal_etag(
-    request: Request, *, owner: Owner, dreams: QuerySet, waiting: list[AbstractDream]
+    request: Request, *, owner: Owner, rows: list[dict], page: KeysetPagination, waiting: list
 ) -> str:
-    """The validator of a journal page of ``dreams`` (the owner's, filtered, in the
-    journal's order) led by the ``waiting`` ones.
+    """The validator of a journal page: the ``rows`` (``dream_rows`` dicts) that ``page``
+    cut from the owner's filtered journal, led by the ``waiting`` ones.
 
-    One query as cheap as the page's own: the same page, narrowly (each row's id,
-    ``updated_at`` and video, and the keys its links are made of), so it names exactly
-    what the page shows, whatever the journal's size. Raises ``DatabaseError`` like the
-    list itself when the database is unreachable, ``NotFound`` for a bad cursor.
+    Made from the very rows the body is built from (one query serves both), so it names
+    exactly what the page shows, whatever the journal's size; a 304 skips building and
+    rendering the body.
     """
-    probe = KeysetPagination()
-    keys = [key.removeprefix("-") for key in dreams.query.order_by]
-    columns = dict.fromkeys([*_VALIDATED, *keys])  # the page's keys, each once
-    rows = probe.paginate_queryset(dreams.values(*columns), request)
     shown = [tuple(row[name] for name in _VALIDATED) for row in rows]
     held = [(str(d.pk), d.updated_at) for d in waiting]
     return http_cache.etag_for(
         "journal",
         (owner.user_id, owner.session_key),
         shown,
-        (probe.next_position, probe.previous_position),
+        (page.next_position, page.previous_position),
         held,
         http_cache.representation_variant(request),
     )

@@ -39,6 +39,33 @@ def _most_common(lists: Iterable[object], limit: int) -> list[str]:
     return [item for item, _ in ranked[:limit]]
 
 
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the journal's Tag and Emotion filters suggest, most used first."""
+
+    tags: list[str]
+    emotions: list[str]
+
+
+def dream_filter_choices(*, owner: Owner, limit: int = CHOICES_MAX) -> FilterChoices:
+    """The owner's tags and emotions together (one query over their newest
+    ``CHOICES_SAMPLE`` dreams), as ``dream_tag_choices`` and ``dream_emotion_choices``."""
+    pairs = list(dream_list(owner=owner).values_list("tags", "analysis__emotions")[:CHOICES_SAMPLE])
+    return FilterChoices(
+        tags=_most_common((tags for tags, _ in pairs), limit),
+        emotions=_most_common(_lowered(emotions for _, emotions in pairs), limit),
+    )
+
+
+def _lowered(lists: Iterable[object]) -> Iterable[list[str]]:
+    # The lower case the ``emotion`` filter matches.
+    return (
+        [item.casefold() for item in items if isinstance(item, str)]
+        for items in lists
+        if isinstance(items, list)
+    )
+
+
 def dream_tag_choices(*, owner: Owner, limit: int = CHOICES_MAX) -> list[str]:
     """The owner's tags, most used first (from their newest ``CHOICES_SAMPLE`` dreams)."""
     # Not "the newest tagged dreams": in a journal with few tags that scans every row.
@@ -50,12 +77,7 @@ def dream_emotion_choices(*, owner: Owner, limit: int = CHOICES_MAX) -> list[str
     """Emotions read in the owner's dreams, most frequent first, in the lower case the
     ``emotion`` filter matches (from their newest ``CHOICES_SAMPLE`` dreams)."""
     emotions = dream_list(owner=owner).values_list("analysis__emotions", flat=True)
-    lowered = (
-        [item.casefold() for item in items if isinstance(item, str)]
-        for items in emotions[:CHOICES_SAMPLE]
-        if isinstance(items, list)
-    )
-    return _most_common(lowered, limit)
+    return _most_common(_lowered(emotions[:CHOICES_SAMPLE]), limit)
 
 
 # --- The calendar ---------------------------------------------------------------------------

@@ -141,8 +141,6 @@ def journal(request: HttpRequest) -> HttpResponse:
     dreams: list = []
     cursor = ""
     offline = False
-    tag_choices: list[str] = []
-    emotion_choices: list[str] = []
     if owner is not None:
         try:
             queryset = selectors.dream_rows(selectors.dream_list(owner=owner, filters=filters))
@@ -153,8 +151,6 @@ def journal(request: HttpRequest) -> HttpResponse:
                     owner=owner, first_page=not request.GET.get("cursor")
                 )
                 dreams = [*waiting, *dreams]
-            tag_choices = journal_selectors.dream_tag_choices(owner=owner)
-            emotion_choices = journal_selectors.dream_emotion_choices(owner=owner)
         except DatabaseError:
             # The database is unreachable: show what the emergency journal holds.
             dreams, offline = selectors.dreams_waiting(owner=owner), True
@@ -176,8 +172,6 @@ def journal(request: HttpRequest) -> HttpResponse:
         "chips": page.chips(journal_url),
         "panel_count": page.panel_count,
         "filter_problems": page.problems,
-        "tag_choices": tag_choices,
-        "emotion_choices": emotion_choices,
         "ratings": range(RATING_MIN, RATING_MAX + 1),
         "search_syntax": search_syntax_available(),
         "dreamt_on_min": EARLIEST_DREAMT_ON,

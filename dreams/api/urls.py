@@ -15,6 +15,7 @@ from dreams.api.archive import (
 )
 from dreams.api.calendar import DreamCalendarView
 from dreams.api.insights import InsightsView
+from dreams.api.suggestions import DreamSuggestionsView
 from dreams.api.views import (
     DreamViewSet,
     GenerateVideoView,
@@ -50,6 +51,7 @@ urlpatterns = [
     path("ai/store-video", StoreVideoView.as_view(), name="ai-store-video"),
     # Before the router: its `dreams/{pk}` would take "calendar" for a dream's id.
     path("dreams/calendar", DreamCalendarView.as_view(), name="dream-calendar"),
+    path("dreams/suggestions", DreamSuggestionsView.as_view(), name="dream-suggestions"),
     path("insights", InsightsView.as_view(), name="insights-api"),
     *router.urls,
 ]

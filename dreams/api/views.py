@@ -75,6 +75,10 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
     def _paginate(self, request: Request, queryset, *, waiting=(), paginator=None) -> Response:
         paginator = paginator or NewestFirstCursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
+        return self._page_response(request, page, waiting=waiting, paginator=paginator)
+
+    @staticmethod
+    def _page_response(request: Request, page: list, *, waiting, paginator) -> Response:
         page = [*waiting, *page]  # dreams waiting in the emergency journal lead page 1
         data = dream_representations(page, request=request)
         return paginator.get_paginated_response(data)
@@ -101,13 +105,16 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             else []
         )
         dreams = selectors.dream_list_rows(owner=owner, filters=filters)
+        paginator = KeysetPagination()
         try:
+            # One query: the page's rows name the validator and make the body.
+            rows = paginator.paginate_queryset(dreams, request, view=self)
             return conditional(
                 request,
-                etag=journal_etag(request, owner=owner, dreams=dreams, waiting=waiting),
+                etag=journal_etag(request, owner=owner, rows=rows, page=paginator, waiting=waiting),
                 policy=PRIVATE,
-                build=lambda: self._paginate(
-                    request, dreams, waiting=waiting, paginator=KeysetPagination()
+                build=lambda: self._page_response(
+                    request, rows, waiting=waiting, paginator=paginator
                 ),
             )
         except DatabaseError:

@@ -305,6 +305,14 @@ export class DreamVideoService {
   }
 
   /**
+   * What the journal's filters suggest: `{tags, emotions}`, the caller's own, most used first
+   * (emotions in the lower case the `emotion` filter matches).
+   */
+  dreamSuggestions({ signal } = {}) {
+    return this.request("GET", "/api/dreams/suggestions", { signal });
+  }
+
+  /**
    * The caller's insights (GET /api/insights): `totals`, `streaks`, `weekly` (the last
    * `weeks` weeks, 4–52, default 12), top `emotions` and `symbols` per month over `months`,
    * and `recurring_symbols`. Rates are 0–1, or null for a week without dreams.

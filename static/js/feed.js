@@ -288,9 +288,42 @@ function bindFilters() {
   });
 }
 
+/**
+ * The Tag and Emotion filters suggest the owner's own words, asked for once, when the filter
+ * panel first opens or one of those fields is focused: the page's first screen never waits.
+ */
+function bindSuggestions() {
+  const lists = [...document.querySelectorAll("datalist[data-suggestions]")];
+  if (!lists.length) return;
+  let asked = false;
+  const fill = () => {
+    if (asked) return;
+    asked = true;
+    service
+      .dreamSuggestions()
+      .then((suggestions) => {
+        for (const list of lists) {
+          const words = suggestions[list.dataset.suggestions] || [];
+          list.replaceChildren(...words.map((word) => new Option("", word)));
+        }
+      })
+      .catch(() => {
+        asked = false; // suggestions are a help, not a need: try again next time
+      });
+  };
+  document.querySelector("[data-filter-panel]")?.addEventListener("toggle", (event) => {
+    if (event.target.open) fill();
+  });
+  for (const list of lists) {
+    document.querySelector(`[list="${list.id}"]`)?.addEventListener("focus", fill);
+  }
+  if (document.querySelector("[data-filter-panel]")?.open) fill();
+}
+
 function init() {
   bindPreviews();
   bindFilters();
+  bindSuggestions();
   refreshActiveCards();
   document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-load-more]");

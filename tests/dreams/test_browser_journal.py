@@ -132,8 +132,11 @@ def test_search_and_filters_narrow_the_journal_and_live_in_the_url(visitors, dre
         "Glass orchard at dawn",
     }
 
-    # Filters from the panel combine with it
+    # Filters from the panel combine with it; opening it brings the owner's own words
     page.locator("summary.filter-summary").click()
+    expect(page.locator("#tag-choices option")).to_have_count(3)
+    assert page.locator("#tag-choices option").first.get_attribute("value") == "family"
+    expect(page.locator("#emotion-choices option")).to_have_count(len(EMOTIONS))
     page.get_by_label("Lucid", exact=True).check()
     page.get_by_label("Clarity, at least").select_option("2")
     me.screenshot("journal-desktop-filter-panel")

@@ -13,7 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.owners import Owner
-from dreams.journal_selectors import dream_emotion_choices, dream_tag_choices
+from dreams.journal_selectors import (
+    dream_emotion_choices,
+    dream_filter_choices,
+    dream_tag_choices,
+)
 from dreams.views import PAGE_SIZE
 from tests.support.factories import DreamFactory
 
@@ -145,12 +149,28 @@ def test_the_owners_tags_and_emotions_are_offered_most_used_first(signed_in, use
     DreamFactory(owner=user, tags=["flying"], analysis={"emotions": ["Fear"]})
     DreamFactory(tags=["secret"], analysis={"emotions": ["envy"]})  # someone else's
 
+    response = signed_in.get("/api/dreams/suggestions")
+
+    assert response.status_code == 200
+    assert response.json() == {"tags": ["flying", "sea"], "emotions": ["fear", "joy"]}
+    assert response["Cache-Control"] == "private, no-cache"
+
+
+def test_the_journal_page_leaves_suggestions_to_the_filter_panel(signed_in, user):
+    # The first screen never pays for them: the page's datalists are filled on demand
+    DreamFactory(owner=user, tags=["sea"], analysis={"emotions": ["joy"]})
+
     html = page(signed_in, JOURNAL)
 
-    tags = re.search(r'<datalist id="tag-choices">(.*?)</datalist>', html).group(1)
-    emotions = re.search(r'<datalist id="emotion-choices">(.*?)</datalist>', html).group(1)
-    assert re.findall(r'value="([^"]+)"', tags) == ["flying", "sea"]
-    assert re.findall(r'value="([^"]+)"', emotions) == ["fear", "joy"]
+    assert '<datalist id="tag-choices" data-suggestions="tags"></datalist>' in html
+    assert '<datalist id="emotion-choices" data-suggestions="emotions"></datalist>' in html
+
+
+def test_visitors_without_a_journal_get_no_suggestions(client):
+    response = client.get("/api/dreams/suggestions")
+
+    assert response.status_code == 200
+    assert response.json() == {"tags": [], "emotions": []}
 
 
 def test_suggestions_are_one_bounded_query_each(user, django_assert_num_queries):
@@ -162,9 +182,12 @@ def test_suggestions_are_one_bounded_query_each(user, django_assert_num_queries)
         tags = dream_tag_choices(owner=owner)
     with django_assert_num_queries(1):
         emotions = dream_emotion_choices(owner=owner, limit=5)
+    with django_assert_num_queries(1):
+        both = dream_filter_choices(owner=owner)
 
     assert len(tags) == 30 and tags[:5] == ["tag0", "tag1", "tag2", "tag3", "tag4"]
     assert len(emotions) == 5
+    assert both.tags == tags and both.emotions[:5] == emotions
 
 
 def test_load_more_continues_with_the_same_filters_through_the_api(signed_in, user):
