@@ -14,10 +14,10 @@ from django.core.cache import cache
 from django.db import OperationalError
 from django.test import Client, RequestFactory
 from django.urls import reverse
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from common import authentication
 from common.authentication import (
     ResilientModelBackend,
     ResilientTokenAuthentication,
@@ -40,7 +40,7 @@ def outage(monkeypatch):
     """The database stops answering the lookups authentication makes."""
 
     def start() -> None:
-        monkeypatch.setattr(TokenAuthentication, "authenticate_credentials", _unreachable)
+        monkeypatch.setattr(authentication, "token_with_user", _unreachable)
         monkeypatch.setattr(ModelBackend, "get_user", _unreachable)
 
     return start
