@@ -44,7 +44,10 @@ def _isolated_media(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     from django.core.cache import cache
 
+    from common import authentication
+
     cache.clear()
+    authentication._written.clear()  # what this process wrote is gone with the cache
 
 
 @pytest.fixture

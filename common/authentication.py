@@ -10,6 +10,9 @@ so signed-in people can still write dreams (to the emergency journal); unknown c
 get a 503. Deleting a token, or saving or deleting a user (deactivation, a new
 password), forgets them at once in this cache; a change the signals cannot see (a
 bulk ``update()``, another process with a per-process cache) lasts at most the window.
+A process rewrites unchanged facts at most once a tenth of the window, not on every
+request; so an entry another process forgot may stay absent that long (the caller
+would then get a 503 in an outage, never someone else's access).
 
 **Lockouts.** ``AXES_*`` settings point here: failures are counted per client address
 (``common.clients.client_address``) and per username in django-axes' database tables,
@@ -22,6 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -103,8 +107,36 @@ def _remembered_user(user_id: Any):
     return _rebuilt_user(facts)
 
 
+#: What this process last wrote to the cache for a caller, and when (``time.monotonic``).
+_written: dict[str, tuple[Any, float]] = {}
+_WRITTEN_MAX = 10_000
+
+
+def _remember(entries: dict[str, Any]) -> None:
+    """Keep ``entries`` in the cache for the outage window, without writing the same
+    facts on every request: a process rewrites an unchanged entry once a tenth of the
+    window has passed (the cache round trip would cost more than the lookup it saves)."""
+    now, window = time.monotonic(), _remember_seconds()
+    stale = {
+        key: value
+        for key, value in entries.items()
+        if (seen := _written.get(key)) is None or seen[0] != value or now - seen[1] > window / 10
+    }
+    if not stale:
+        return
+    cache.set_many(stale, window)
+    if len(_written) > _WRITTEN_MAX:
+        _written.clear()
+    _written.update((key, (value, now)) for key, value in stale.items())
+
+
+def _forget(key: str) -> None:
+    _written.pop(key, None)
+    cache.delete(key)
+
+
 def forget_user(user_id: Any) -> None:
-    cache.delete(_user_cache_key(user_id))
+    _forget(_user_cache_key(user_id))
 
 
 @functools.cache
@@ -156,17 +188,14 @@ class ResilientTokenAuthentication(TokenAuthentication):
         try:
             user, token = self._stored_credentials(key)
         except AuthenticationFailed:
-            cache.delete(cache_key)  # deleted token, or user deactivated
+            _forget(cache_key)  # deleted token, or user deactivated
             raise
         except DatabaseError:
             user = _remembered_user(cache.get(cache_key))
             if user is None:
                 raise
             return user, None
-        cache.set_many(
-            {cache_key: user.pk, _user_cache_key(user.pk): _user_facts(user)},
-            _remember_seconds(),
-        )
+        _remember({cache_key: user.pk, _user_cache_key(user.pk): _user_facts(user)})
         return user, token
 
 
@@ -182,7 +211,7 @@ class ResilientModelBackend(ModelBackend):
         if user is None:  # gone, or no longer active
             forget_user(user_id)
         else:
-            cache.set(_user_cache_key(user.pk), _user_facts(user), _remember_seconds())
+            _remember({_user_cache_key(user.pk): _user_facts(user)})
         return user
 
 
@@ -191,7 +220,7 @@ def _forget_saved_user(sender, instance, **kwargs) -> None:
 
 
 def _forget_deleted_token(sender, instance, **kwargs) -> None:
-    cache.delete(_token_cache_key(instance.key))
+    _forget(_token_cache_key(instance.key))
 
 
 post_save.connect(
