@@ -38,6 +38,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
@@ -199,10 +200,29 @@ class ResilientTokenAuthentication(TokenAuthentication):
         return user, token
 
 
+@functools.cache
+def _user_statement(vendor: str) -> str:
+    # As for tokens: every signed-in page loads its user; compile that once per process.
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    meta = get_user_model()._meta
+    return f"SELECT * FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+
+
 class ResilientModelBackend(ModelBackend):
+    def _stored_user(self, user_id):
+        """``ModelBackend.get_user``: the user, if there is one who may sign in, else ``None``."""
+        model = get_user_model()
+        try:
+            user_id = model._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        statement = _user_statement(connections[DEFAULT_DB_ALIAS].vendor)
+        found = list(model.objects.raw(statement, [user_id]))
+        return found[0] if found and self.user_can_authenticate(found[0]) else None
+
     def get_user(self, user_id):
         try:
-            user = super().get_user(user_id)
+            user = self._stored_user(user_id)
         except DatabaseError:
             user = _remembered_user(user_id)
             if user is None:

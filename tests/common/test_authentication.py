@@ -9,7 +9,6 @@ import time
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import OperationalError
 from django.test import Client, RequestFactory
@@ -41,7 +40,7 @@ def outage(monkeypatch):
 
     def start() -> None:
         monkeypatch.setattr(authentication, "token_with_user", _unreachable)
-        monkeypatch.setattr(ModelBackend, "get_user", _unreachable)
+        monkeypatch.setattr(ResilientModelBackend, "_stored_user", _unreachable)
 
     return start
 
@@ -166,7 +165,7 @@ def test_a_new_password_forgets_the_user_and_ends_old_sessions(client, user, out
     # Forgotten at once: during an outage now, nobody stands in for them
     assert cache.get(_user_cache_key(user.pk)) is None
     with monkeypatch.context() as patched:
-        patched.setattr(ModelBackend, "get_user", _unreachable)
+        patched.setattr(ResilientModelBackend, "_stored_user", _unreachable)
         with pytest.raises(OperationalError):
             ResilientModelBackend().get_user(user.pk)
     # And the old cookie is nobody, with the database up or down
