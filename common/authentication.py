@@ -22,7 +22,6 @@ address, so logging in to one's own account never wipes an attacker's count.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import time
@@ -39,7 +38,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +48,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from common.clients import TooManyRequests, minutes_text, too_many_response
 from common.owners import Owner
+from common.prepared import PreparedRows
 
 logger = logging.getLogger(__name__)
 
@@ -140,37 +140,40 @@ def forget_user(user_id: Any) -> None:
     _forget(_user_cache_key(user_id))
 
 
-@functools.cache
-def _token_statement(vendor: str) -> str:
-    # Written once per process: every token-authenticated request runs it, and compiling
-    # ``select_related("user").get(key=…)`` costs Django more than the query itself.
-    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    user_model, token_model = get_user_model(), Token
-    user_table, token_table = user_model._meta.db_table, token_model._meta.db_table
-    # Identifiers from the models' metadata, quoted; the key itself is a parameter.
-    created = quote(token_model._meta.get_field("created").column)
-    return (
-        f"SELECT u.*, t.{created} AS token_created "  # noqa: S608
-        f"FROM {quote(user_table)} u INNER JOIN {quote(token_table)} t "
-        f"ON t.{quote(token_model._meta.get_field('user').column)} "
-        f"= u.{quote(user_model._meta.pk.column)} "
-        f"WHERE t.{quote(token_model._meta.pk.column)} = %s"
-    )
+def _user_columns() -> list[str]:
+    return [field.attname for field in get_user_model()._meta.concrete_fields]
+
+
+# Every token-authenticated request reads its token, every signed-in page its user:
+# compiled once per connection (Django's compiling cost more than the queries).
+_TOKEN_ROWS = PreparedRows(
+    "auth.token_with_user",
+    lambda key: Token.objects.filter(key=key).values_list(
+        "created", *(f"user__{name}" for name in _user_columns())
+    ),
+    sentinel="prepared-sentinel-token",
+)
+_USER_ROWS = PreparedRows(
+    "auth.user",
+    lambda user_id: get_user_model().objects.filter(pk=user_id).values_list(*_user_columns()),
+    sentinel=-987_654_321,
+)
+
+
+def _user_from(values: list[Any]):
+    return get_user_model().from_db(DEFAULT_DB_ALIAS, _user_columns(), values)
 
 
 def token_with_user(key: str) -> Token | None:
-    """The token ``key`` with its user loaded (any user, active or not), or ``None``.
-
-    One statement, as ``Token.objects.select_related("user").get(key=key)`` would run,
-    without compiling that queryset on every request.
-    """
-    statement = _token_statement(connections[DEFAULT_DB_ALIAS].vendor)
-    found = list(get_user_model().objects.raw(statement, [key]))
+    """The token ``key`` with its user loaded (any user, active or not), or ``None``: what
+    ``Token.objects.select_related("user").get(key=key)`` gives, in one prepared statement."""
+    found = _TOKEN_ROWS.rows(key)
     if not found:
         return None
-    user = found[0]
-    token = Token(key=key, user=user, created=user.token_created)
-    token._state.adding = False
+    created, *user_values = found[0]
+    user = _user_from(user_values)
+    token = Token.from_db(DEFAULT_DB_ALIAS, ["key", "user_id", "created"], [key, user.pk, created])
+    token.user = user
     return token
 
 
@@ -200,14 +203,6 @@ class ResilientTokenAuthentication(TokenAuthentication):
         return user, token
 
 
-@functools.cache
-def _user_statement(vendor: str) -> str:
-    # As for tokens: every signed-in page loads its user; compile that once per process.
-    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    meta = get_user_model()._meta
-    return f"SELECT * FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
-
-
 class ResilientModelBackend(ModelBackend):
     def _stored_user(self, user_id):
         """``ModelBackend.get_user``: the user, if there is one who may sign in, else ``None``."""
@@ -216,9 +211,9 @@ class ResilientModelBackend(ModelBackend):
             user_id = model._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        statement = _user_statement(connections[DEFAULT_DB_ALIAS].vendor)
-        found = list(model.objects.raw(statement, [user_id]))
-        return found[0] if found and self.user_can_authenticate(found[0]) else None
+        found = _USER_ROWS.rows(user_id)
+        user = _user_from(found[0]) if found else None
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_user(self, user_id):
         try:

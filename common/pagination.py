@@ -40,16 +40,22 @@ class KeysetPagination(BasePagination):
     cursor_query_param = "cursor"
     invalid_cursor_message = "Invalid cursor"
 
-    def paginate_queryset(self, queryset, request, view=None) -> list:
+    def paginate_queryset(self, queryset, request, view=None, *, first_rows=None) -> list:
+        """The page of ``queryset`` the request's cursor names. ``first_rows(n)``, when
+        given, reads the first ``n`` rows of ``queryset`` itself (e.g. a prepared
+        statement) for the first page."""
         self.base_url = request.build_absolute_uri()
         self.page_size = self._page_size(request)
         self.keys = self._keys(queryset)
         position, reverse = self._decode(request.query_params.get(self.cursor_query_param))
-        if position is not None:
-            queryset = queryset.filter(self._beyond(position, reverse=reverse))
-        if reverse:
-            queryset = queryset.order_by(*(key for key in self.keys))
-        rows = list(queryset[: self.page_size + 1])
+        if position is None and first_rows is not None:
+            rows = first_rows(self.page_size + 1)
+        else:
+            if position is not None:
+                queryset = queryset.filter(self._beyond(position, reverse=reverse))
+            if reverse:
+                queryset = queryset.order_by(*(key for key in self.keys))
+            rows = list(queryset[: self.page_size + 1])
         more = len(rows) > self.page_size
         rows = rows[: self.page_size]
         if reverse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.db import DatabaseError
 from django.db.models import QuerySet, Value
 
 from common.owners import Owner
+from common.prepared import PreparedRows
 from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus, VideoStatus
 from dreams.ownership import dream_model_for, dreams_of
 from dreams.search import JournalFilters, journal_filter
@@ -110,6 +112,34 @@ def dream_list_rows(*, owner: Owner, filters: JournalFilters = NO_FILTERS) -> Qu
     """``dream_list`` as rows (``dream_rows``): the same dreams, order and statement."""
     rows = _rows_of(dream_model_for(owner)).filter(**dreams_of(owner)).order_by(*JOURNAL_ORDER)
     return journal_filter(rows, filters)
+
+
+def dream_journal_first_rows(*, owner: Owner, limit: int) -> list[dict[str, Any]]:
+    """``dream_list_rows(owner=owner)[:limit]``, unfiltered: the journal's first page, the
+    read nearly every visit starts with, run as a statement compiled once (``PreparedRows``)."""
+    if owner.is_demo:
+        return _journal_first_rows(DemoDream, limit).dicts(owner.session_key)
+    return _journal_first_rows(Dream, limit).dicts(owner.user_id)
+
+
+def dream_journal_first_rows_reader(
+    *, owner: Owner, filters: JournalFilters
+) -> Callable[[int], list[dict[str, Any]]] | None:
+    """For ``KeysetPagination(first_rows=…)``: the unfiltered journal's first page comes
+    from ``dream_journal_first_rows``; a filtered one (``None``) from its queryset."""
+    if filters.active:
+        return None
+    return lambda limit: dream_journal_first_rows(owner=owner, limit=limit)
+
+
+@functools.cache
+def _journal_first_rows(model: type[AbstractDream], limit: int) -> PreparedRows:
+    whose = "session_key" if issubclass(model, DemoDream) else "owner_id"
+    return PreparedRows(
+        ("dreams.journal_first_rows", model._meta.label, limit),
+        lambda who: _rows_of(model).filter(**{whose: who}).order_by(*JOURNAL_ORDER)[:limit],
+        sentinel="prepared-sentinel-session" if whose == "session_key" else -987_654_321,
+    )
 
 
 @functools.cache

@@ -65,20 +65,22 @@ PAGE_SIZE = 12
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def _first_page(request: HttpRequest, queryset: QuerySet, paginator=None) -> tuple[list, str]:
+def _first_page(
+    request: HttpRequest, queryset: QuerySet, paginator=None, **options: Any
+) -> tuple[list, str]:
     """One page of ``queryset`` and the cursor of the next page ("" if none).
 
-    The cursor is the API's own (the same paginator), so "Load more" in the browser
-    continues with the API from where the server-rendered page stopped.
+    The cursor is the API's own (the same paginator, given ``options``), so "Load more"
+    in the browser continues with the API from where the server-rendered page stopped.
     """
     paginator = paginator or NewestFirstCursorPagination()
     paginator.page_size = PAGE_SIZE
     drf_request = Request(request)
     try:
-        page = list(paginator.paginate_queryset(queryset, drf_request))
+        page = list(paginator.paginate_queryset(queryset, drf_request, **options))
     except NotFound:  # a stale or forged cursor: start from the newest
         drf_request = Request(_without_cursor(request))
-        page = list(paginator.paginate_queryset(queryset, drf_request))
+        page = list(paginator.paginate_queryset(queryset, drf_request, **options))
     next_link = paginator.get_next_link()
     cursor = parse_qs(urlsplit(next_link).query).get("cursor", [""])[0] if next_link else ""
     return page, cursor
@@ -144,7 +146,10 @@ def journal(request: HttpRequest) -> HttpResponse:
     if owner is not None:
         try:
             queryset = selectors.dream_rows(selectors.dream_list(owner=owner, filters=filters))
-            dreams, cursor = _first_page(request, queryset, KeysetPagination())
+            first_rows = selectors.dream_journal_first_rows_reader(owner=owner, filters=filters)
+            dreams, cursor = _first_page(
+                request, queryset, KeysetPagination(), first_rows=first_rows
+            )
             # Dreams written while the database was down lead page 1, as in the API.
             if not filters.active:
                 waiting = selectors.dreams_waiting_first(

@@ -108,7 +108,8 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         paginator = KeysetPagination()
         try:
             # One query: the page's rows name the validator and make the body.
-            rows = paginator.paginate_queryset(dreams, request, view=self)
+            first_rows = selectors.dream_journal_first_rows_reader(owner=owner, filters=filters)
+            rows = paginator.paginate_queryset(dreams, request, view=self, first_rows=first_rows)
             return conditional(
                 request,
                 etag=journal_etag(request, owner=owner, rows=rows, page=paginator, waiting=waiting),

@@ -1,0 +1,112 @@
+"""Prepared reads give what the ORM gives, compiled once per connection."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+
+from common.authentication import token_with_user
+from common.owners import Owner
+from common.prepared import PreparedRows
+from dreams import selectors
+from dreams.models import DemoDream, Dream
+from tests.support.factories import DreamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_rows_and_their_types_are_the_orms(django_user_model):
+    # Given dreams with JSON, dates, UUIDs and booleans (SQLite needs converters for them)
+    user = UserFactory()
+    for n in range(3):
+        DreamFactory(owner=user, title=f"Dream {n}", lucid=n == 1, tags=["sea", f"t{n}"])
+    prepared = PreparedRows(
+        "test.dreams",
+        lambda who: (
+            Dream.objects.filter(owner_id=who)
+            .order_by("-created_at")
+            .values("id", "title", "tags", "lucid", "created_at", "analysis")[:2]
+        ),
+        sentinel=-1,
+    )
+
+    # When read twice, for the owner and for nobody
+    first = prepared.dicts(user.pk)
+    nobody = prepared.dicts(user.pk + 1000)
+
+    # Then they are exactly what the queryset gives
+    expected = list(
+        Dream.objects.filter(owner_id=user.pk)
+        .order_by("-created_at")
+        .values("id", "title", "tags", "lucid", "created_at", "analysis")[:2]
+    )
+    assert first == expected
+    assert nobody == []
+
+
+def test_a_statement_is_compiled_once_and_run_as_one_query():
+    user = UserFactory()
+    DreamFactory(owner=user)
+    built = []
+
+    def titles(who):
+        built.append(who)
+        return Dream.objects.filter(owner_id=who).values_list("title")
+
+    prepared = PreparedRows("test.titles", titles, sentinel=-1)
+    prepared.rows(user.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        prepared.rows(user.pk)
+        prepared.rows(user.pk + 1)
+
+    assert built == [-1]  # only the sentinel's queryset was ever built (and compiled)
+    assert len(queries) == 2
+    assert queries[0]["sql"].replace(str(user.pk), "?") == queries[1]["sql"].replace(
+        str(user.pk + 1), "?"
+    )
+
+
+def test_a_sentinel_that_cannot_be_placed_runs_the_queryset_as_usual():
+    user = UserFactory()
+    DreamFactory(owner=user, title="Plain")
+    # The sentinel is never a parameter: compiled SQL cannot be reused for other arguments
+    prepared = PreparedRows(
+        "test.unplaceable",
+        lambda who: Dream.objects.filter(owner_id=user.pk).values_list("title"),
+        sentinel=-1,
+    )
+
+    assert prepared.rows(user.pk) == [["Plain"]]
+
+
+def test_the_journals_first_page_is_the_list_selectors():
+    # Given an account's journal and a demo visitor's
+    user = UserFactory()
+    for n in range(5):
+        DreamFactory(owner=user, title=f"Mine {n}", tags=[f"t{n}"])
+    DreamFactory(title="Someone else's")
+    DemoDream.objects.create(session_key="visitor-1", title="Demo", content="A demo dream here.")
+
+    for owner in (Owner(user=user), Owner(session_key="visitor-1")):
+        # Then the prepared first page equals the ordinary one, row for row
+        assert selectors.dream_journal_first_rows(owner=owner, limit=4) == list(
+            selectors.dream_list_rows(owner=owner)[:4]
+        )
+
+
+def test_a_token_reads_back_with_its_user():
+    user = UserFactory(username="reader")
+    token = Token.objects.create(user=user)
+
+    found = token_with_user(token.key)
+
+    assert (found.key, found.user_id, found.created) == (token.key, user.pk, token.created)
+    assert (found.user.username, found.user.password, found.user.date_joined) == (
+        "reader",
+        user.password,
+        user.date_joined,
+    )
+    assert token_with_user("no-such-token") is None
