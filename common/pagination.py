@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db.models import Q
 from rest_framework.exceptions import NotFound
@@ -20,6 +22,15 @@ class NewestFirstCursorPagination(CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+@dataclass(frozen=True)
+class FirstRows:
+    """Page 1 of a keyset-paginated list, read another way: ``read(n)`` gives the first
+    ``n`` rows of the list, which is ordered by ``ordering`` (its ``order_by``)."""
+
+    read: Callable[[int], list]
+    ordering: tuple[str, ...]
 
 
 class KeysetPagination(BasePagination):
@@ -40,17 +51,23 @@ class KeysetPagination(BasePagination):
     cursor_query_param = "cursor"
     invalid_cursor_message = "Invalid cursor"
 
-    def paginate_queryset(self, queryset, request, view=None, *, first_rows=None) -> list:
-        """The page of ``queryset`` the request's cursor names. ``first_rows(n)``, when
-        given, reads the first ``n`` rows of ``queryset`` itself (e.g. a prepared
-        statement) for the first page."""
+    def paginate_queryset(
+        self, queryset, request, view=None, *, first_rows: FirstRows | None = None
+    ) -> list:
+        """The page of ``queryset`` the request's cursor names. ``queryset`` may be a
+        function making it, called only if needed: with ``first_rows``, page 1 is read by
+        ``first_rows.read`` instead (e.g. a prepared statement) and needs no queryset."""
         self.base_url = request.build_absolute_uri()
         self.page_size = self._page_size(request)
-        self.keys = self._keys(queryset)
-        position, reverse = self._decode(request.query_params.get(self.cursor_query_param))
-        if position is None and first_rows is not None:
-            rows = first_rows(self.page_size + 1)
+        encoded = request.query_params.get(self.cursor_query_param)
+        if not encoded and first_rows is not None:
+            self.keys = self._keys(first_rows.ordering)
+            position, reverse = None, False
+            rows = first_rows.read(self.page_size + 1)
         else:
+            queryset = queryset() if callable(queryset) else queryset
+            self.keys = self._keys(queryset.query.order_by)
+            position, reverse = self._decode(encoded)
             if position is not None:
                 queryset = queryset.filter(self._beyond(position, reverse=reverse))
             if reverse:
@@ -91,8 +108,8 @@ class KeysetPagination(BasePagination):
         return max(1, min(size, self.max_page_size))
 
     @staticmethod
-    def _keys(queryset) -> list[str]:
-        ordering = list(queryset.query.order_by)
+    def _keys(order_by) -> list[str]:
+        ordering = list(order_by)
         if not ordering or not all(isinstance(o, str) and o.startswith("-") for o in ordering):
             raise ValueError("KeysetPagination needs a queryset ordered by descending keys.")
         return [o[1:] for o in ordering]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.db import DatabaseError
 from django.db.models import QuerySet, Value
 
 from common.owners import Owner
+from common.pagination import FirstRows
 from common.prepared import PreparedRows
 from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus, VideoStatus
 from dreams.ownership import dream_model_for, dreams_of
@@ -122,14 +122,15 @@ def dream_journal_first_rows(*, owner: Owner, limit: int) -> list[dict[str, Any]
     return _journal_first_rows(Dream, limit).dicts(owner.user_id)
 
 
-def dream_journal_first_rows_reader(
-    *, owner: Owner, filters: JournalFilters
-) -> Callable[[int], list[dict[str, Any]]] | None:
+def dream_journal_first_page(*, owner: Owner, filters: JournalFilters) -> FirstRows | None:
     """For ``KeysetPagination(first_rows=…)``: the unfiltered journal's first page comes
     from ``dream_journal_first_rows``; a filtered one (``None``) from its queryset."""
     if filters.active:
         return None
-    return lambda limit: dream_journal_first_rows(owner=owner, limit=limit)
+    return FirstRows(
+        read=lambda limit: dream_journal_first_rows(owner=owner, limit=limit),
+        ordering=JOURNAL_ORDER,
+    )
 
 
 @functools.cache

@@ -145,10 +145,11 @@ def journal(request: HttpRequest) -> HttpResponse:
     offline = False
     if owner is not None:
         try:
-            queryset = selectors.dream_rows(selectors.dream_list(owner=owner, filters=filters))
-            first_rows = selectors.dream_journal_first_rows_reader(owner=owner, filters=filters)
             dreams, cursor = _first_page(
-                request, queryset, KeysetPagination(), first_rows=first_rows
+                request,
+                lambda: selectors.dream_list_rows(owner=owner, filters=filters),
+                KeysetPagination(),
+                first_rows=selectors.dream_journal_first_page(owner=owner, filters=filters),
             )
             # Dreams written while the database was down lead page 1, as in the API.
             if not filters.active:

@@ -104,12 +104,16 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             if not filters.active
             else []
         )
-        dreams = selectors.dream_list_rows(owner=owner, filters=filters)
         paginator = KeysetPagination()
         try:
             # One query: the page's rows name the validator and make the body.
-            first_rows = selectors.dream_journal_first_rows_reader(owner=owner, filters=filters)
-            rows = paginator.paginate_queryset(dreams, request, view=self, first_rows=first_rows)
+            first_rows = selectors.dream_journal_first_page(owner=owner, filters=filters)
+            rows = paginator.paginate_queryset(
+                lambda: selectors.dream_list_rows(owner=owner, filters=filters),
+                request,
+                view=self,
+                first_rows=first_rows,
+            )
             return conditional(
                 request,
                 etag=journal_etag(request, owner=owner, rows=rows, page=paginator, waiting=waiting),

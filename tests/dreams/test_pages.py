@@ -398,6 +398,7 @@ def test_while_the_database_is_unreachable_the_journal_shows_the_dreams_kept_off
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(selectors, "dream_list", unreachable)
+    monkeypatch.setattr(selectors, "dream_journal_first_rows", unreachable)
     monkeypatch.setattr(selectors, "_stored_get", unreachable)
     journal = client.get(reverse("journal"))
     detail = client.get(reverse("dream-page", kwargs={"dream_id": record.id}))
