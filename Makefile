@@ -7,7 +7,7 @@ PORT ?= 8000
 # What users see: DEBUG off (styled error pages); `make dev` turns it on.
 export DEBUG ?= false
 
-.PHONY: run dev test lint bench cluster clean venv deps test-deps chromium migrate
+.PHONY: run dev test lint bench cluster clean venv deps test-deps chromium migrate nginx
 
 # A Python >= 3.12 that really runs: one on PATH, else pyenv's (the python3.12 shim may refuse).
 PYTHON_BOOT := $(shell for c in python3.13 python3.12 python3 $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V -r); do \
@@ -38,6 +38,13 @@ chromium:
 		(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
 		 sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
 
+# Debian's nginx for the "behind nginx" test (deploy/nginx.conf in front of gunicorn).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+		(apt-get update -qq || sudo apt-get update -qq) && \
+		(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null || \
+		 sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null); }
+
 migrate: deps
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
@@ -54,7 +61,7 @@ run: migrate
 dev: export DEBUG := true
 dev: run
 
-test: test-deps chromium
+test: test-deps chromium nginx
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run

@@ -29,15 +29,29 @@ def pytest_configure(config: pytest.Config) -> None:
     network_guard.install()  # only loopback: fakes stand in for every outside service
 
 
+@pytest.fixture(scope="session")
+def c2pa_chain(tmp_path_factory) -> Path:
+    """A development C2PA chain made once per run (``root.pem``, ``chain.pem``, ``signer.key``)."""
+    from videos.credentials.certificates import dev_chain_create
+
+    return dev_chain_create(tmp_path_factory.mktemp("c2pa") / "chain")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_media(settings, tmp_path):
+def _isolated_media(settings, tmp_path, c2pa_chain):
     """Every test writes media and demo renders under its own temp folder."""
+    # Generated videos are signed with the test chain, which our own reads trust.
+    settings.C2PA_SIGNING_CERT = str(c2pa_chain / "chain.pem")
+    settings.C2PA_SIGNING_KEY = str(c2pa_chain / "signer.key")
+    settings.C2PA_TRUST_ANCHORS = str(c2pa_chain / "root.pem")
+    settings.C2PA_DEV_DIR = tmp_path / "c2pa"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.VIDEO_DEMO_WORKDIR = tmp_path / "demo-renders"
     settings.EMERGENCY_JOURNAL_PATH = tmp_path / "emergency.sqlite3"
     settings.EMERGENCY_AUTO_REPLAY = False
     settings.VIDEO_INGEST_ALLOWED_ADDRESSES = []
     settings.VIDEO_DEMO_MAX_WIDTH = 256  # small renders keep the suite fast
+    settings.VIDEO_RENDITIONS = False  # made only where a test asks (tests/videos/renditions)
     # The production hasher costs ~0.4 s a password; tests check behaviour, not cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks are recorded, not run: tests drive jobs with `run_jobs` (or a real worker in e2e).
@@ -151,6 +165,10 @@ def start_worker(settings, tmp_path, transactional_db):
             "VIDEO_PROVIDER": "demo",
             "EMERGENCY_JOURNAL_PATH": str(settings.EMERGENCY_JOURNAL_PATH),
             "EMERGENCY_AUTO_REPLAY": "false",
+            "VIDEO_RENDITIONS": str(settings.VIDEO_RENDITIONS).lower(),
+            "C2PA_SIGNING_CERT": settings.C2PA_SIGNING_CERT,
+            "C2PA_SIGNING_KEY": settings.C2PA_SIGNING_KEY,
+            "C2PA_TRUST_ANCHORS": settings.C2PA_TRUST_ANCHORS,
             **extra_env,
         }
         command = worker or ("db_worker", "--interval", "0.2", "--no-startup-delay", "--no-reload")

@@ -261,6 +261,7 @@ def main() -> int:
     parts["renderer.py"] = run("renderer.py")
     parts["insights.py"] = run("insights.py")
     parts["gallery_cache.py"] = run("gallery_cache.py")
+    parts["renditions.py"] = run("renditions.py")
     print(f"\nwrote {BENCH / 'RESULTS.md'} and {BENCH / 'results.png'}")
     return 0 if all(ok for ok, _, _ in parts.values()) else 1
 

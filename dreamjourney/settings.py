@@ -34,7 +34,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "dreamjourney.apps.AdminConfig",  # Django's admin with our site (dreamjourney/admin.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",  # sign-in lockouts (common/authentication.py)
     "dreams",
     "videos",
+    "notifications",  # messages to an account: in the app and by email (below dreams)
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",  # {{ csp_nonce }} for inline scripts
+                # {{ unread_notifications }}: one COUNT, only when a page shows it (the header)
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -242,6 +245,9 @@ PUBLIC_STALE_SECONDS = env.int("PUBLIC_STALE_SECONDS", default=20)
 # --- Video generation and storage.
 RUNWAYML_API_SECRET = env.str("RUNWAYML_API_SECRET", default="")
 RUNWAYML_BASE_URL = env.str("RUNWAYML_BASE_URL", default="https://api.dev.runwayml.com")
+# The text-to-video models offered (videos.catalog; empty: all of them) and the default,
+# which must be among them (checked at startup: ImproperlyConfigured).
+RUNWAYML_MODELS = env.list("RUNWAYML_MODELS", default=[])
 RUNWAYML_MODEL = env.str("RUNWAYML_MODEL", default="gen4.5")
 VIDEO_PROVIDER = env.str("VIDEO_PROVIDER", default="auto")  # auto | runway | demo
 VIDEO_FALLBACK_TO_DEMO = env.bool("VIDEO_FALLBACK_TO_DEMO", default=True)
@@ -252,6 +258,14 @@ VIDEO_JOB_STALE_SECONDS = env.int("VIDEO_JOB_STALE_SECONDS", default=5 * 60)
 VIDEO_MAX_JOBS_IN_FLIGHT = env.int("VIDEO_MAX_JOBS_IN_FLIGHT", default=3)
 VIDEO_DEMO_MAX_WIDTH = env.int("VIDEO_DEMO_MAX_WIDTH", default=640)
 VIDEO_DEMO_WORKDIR = env.path("VIDEO_DEMO_WORKDIR", default=VAR_DIR / "demo-renders")
+# Content Credentials (C2PA) signed into every generated video (videos.credentials). Empty
+# certificate and key: a self-signed development chain is made once in C2PA_DEV_DIR.
+C2PA_SIGNING_CERT = env.str("C2PA_SIGNING_CERT", default="")  # PEM chain, end-entity first
+C2PA_SIGNING_KEY = env.str("C2PA_SIGNING_KEY", default="")  # PEM private key
+C2PA_SIGNING_ALG = env.str("C2PA_SIGNING_ALG", default="es256")
+C2PA_TSA_URL = env.str("C2PA_TSA_URL", default="")  # RFC 3161 timestamp authority, if any
+C2PA_TRUST_ANCHORS = env.str("C2PA_TRUST_ANCHORS", default="")  # PEM roots trusted when reading
+C2PA_DEV_DIR = env.path("C2PA_DEV_DIR", default=VAR_DIR / "c2pa")
 # Staged uploads, demo renders and temp folders older than this were left by a dead process.
 VIDEO_LEFTOVER_MAX_AGE_SECONDS = env.int("VIDEO_LEFTOVER_MAX_AGE_SECONDS", default=3 * 60 * 60)
 VIDEO_SWEEP_INTERVAL_SECONDS = env.int("VIDEO_SWEEP_INTERVAL_SECONDS", default=60 * 60)
@@ -271,6 +285,23 @@ VIDEO_ALLOWED_CODECS = env.list(
 # space and this many seconds of CPU and wall time; a file that needs more is `too_large`.
 VIDEO_PROBE_MEMORY_MB = env.int("VIDEO_PROBE_MEMORY_MB", default=1024)
 VIDEO_PROBE_SECONDS = env.float("VIDEO_PROBE_SECONDS", default=30.0)
+# Renditions (videos.renditions): after a video is stored, the worker makes a web rendition
+# (H.264 High, faststart, long side capped, CRF with a bitrate ceiling, AAC), a ~2 s silent
+# preview loop and a poster, in the same sandbox as the probe, with these limits.
+VIDEO_RENDITIONS = env.bool("VIDEO_RENDITIONS", default=True)
+VIDEO_RENDITION_MAX_SIDE = env.int("VIDEO_RENDITION_MAX_SIDE", default=1280)
+VIDEO_RENDITION_CRF = env.int("VIDEO_RENDITION_CRF", default=23)
+VIDEO_RENDITION_MAXRATE = env.int("VIDEO_RENDITION_MAXRATE", default=2_500_000)  # bits/s
+VIDEO_RENDITION_BUFSIZE = env.int("VIDEO_RENDITION_BUFSIZE", default=5_000_000)  # bits
+VIDEO_RENDITION_PRESET = env.str("VIDEO_RENDITION_PRESET", default="veryfast")  # x264's
+VIDEO_RENDITION_MEMORY_MB = env.int("VIDEO_RENDITION_MEMORY_MB", default=1536)
+VIDEO_RENDITION_SECONDS = env.float("VIDEO_RENDITION_SECONDS", default=300.0)
+# Who streams video bytes on the filesystem storage: "" (Django), "x-accel-redirect" (nginx)
+# or "x-sendfile" (Apache, lighttpd). Django still decides who may see a file, then answers
+# with the header and no body; the front proxy maps VIDEO_SENDFILE_PREFIX to MEDIA_ROOT
+# (deploy/nginx.conf, README "Behind nginx").
+VIDEO_SENDFILE = env.str("VIDEO_SENDFILE", default="")
+VIDEO_SENDFILE_PREFIX = env.str("VIDEO_SENDFILE_PREFIX", default="/protected-media/")
 # Any request body: the largest video plus room for the form around it; more is a 413.
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=VIDEO_MAX_BYTES + 1024 * 1024)
 VIDEO_INGEST_ALLOW_HTTP = env.bool("VIDEO_INGEST_ALLOW_HTTP", default=False)
@@ -278,6 +309,9 @@ VIDEO_INGEST_ALLOWED_HOSTS = env.list("VIDEO_INGEST_ALLOWED_HOSTS", default=[])
 # Private addresses let through the SSRF guard: for tests with a loopback file server only.
 VIDEO_INGEST_ALLOWED_ADDRESSES = env.list("VIDEO_INGEST_ALLOWED_ADDRESSES", default=[])
 DREAMS_PREMODERATION = env.bool("DREAMS_PREMODERATION", default=True)
+# Visitors' reports (dreams/reports.py): this many open reports hide a public dream from the
+# gallery until a moderator resolves them (0: reports never hide a dream by themselves).
+REPORTS_HIDE_THRESHOLD = env.int("REPORTS_HIDE_THRESHOLD", default=3)
 
 # --- Journal export and import (dreams/archive): an account's whole journal as one ZIP.
 # A journal with more video bytes or more dreams than these is packed by the task worker
@@ -340,6 +374,11 @@ elif _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBacken
     _mailer_options = {"file_path": _email["EMAIL_FILE_PATH"]}
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mailer_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DreamJourney <noreply@localhost>")
+# Where the site is reached, for links in mails the task worker sends (no request to ask):
+# notification emails (notifications/emails.py).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Notification emails per account (past it they are only in the app): no inbox is buried.
+NOTIFICATION_EMAIL_RATE = env.str("NOTIFICATION_EMAIL_RATE", default="20/hour")
 
 # --- REST API.
 REST_FRAMEWORK = {
@@ -367,6 +406,9 @@ REST_FRAMEWORK = {
         "auth": env.str("AUTH_RATE", default="30/minute"),
         "journal_export": env.str("JOURNAL_EXPORT_RATE", default="10/hour"),
         "journal_import": env.str("JOURNAL_IMPORT_RATE", default="10/hour"),
+        # Reports of public dreams, per account or client address (no anonymous pool: one
+        # visitor must not use up everyone's reports).
+        "dream_report": env.str("DREAM_REPORT_RATE", default="10/hour"),
     },
     "EXCEPTION_HANDLER": "common.api.exception_handler",
 }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("dreams.api.urls")),
     path("api/", include("videos.api.urls")),
+    path("api/", include("notifications.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's script as a file: no inline script for the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
@@ -19,10 +20,16 @@ urlpatterns = [
         dream_views.dream_thumbnail,
         name="dream-thumbnail",
     ),
+    path(
+        "media/dreams/<uuid:dream_id>/preview.mp4",
+        dream_views.dream_preview,
+        name="dream-preview",
+    ),
     path("media/jobs/<uuid:job_id>/video.mp4", serving.job_video, name="job-video"),
     path("media/jobs/<uuid:job_id>/thumbnail.jpg", serving.job_thumbnail, name="job-thumbnail"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("", include("notifications.urls")),
     path("", include("dreams.urls")),
 ]
 

@@ -19,7 +19,17 @@ class EmailChangeForm(forms.Form):
         max_length=254,
         label="Email address",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="Only to send you a link if you forget your password. Leave empty to remove it.",
+        help_text="For a link if you forget your password, and your notifications unless you "
+        "turn them off below. Leave empty to remove it.",
+    )
+
+
+class NotificationEmailForm(forms.Form):
+    email_enabled = forms.BooleanField(
+        required=False,
+        label="Email me my notifications",
+        help_text="Approvals and rejections of your public dreams, videos made or failed, "
+        "exports ready. They are always on your notifications page too.",
     )
 
 

@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
@@ -30,10 +30,13 @@ from dreams.account_forms import (
     AccountDeleteForm,
     EmailChangeForm,
     NewPasswordForm,
+    NotificationEmailForm,
     PasswordChangeForm,
     QueuedPasswordResetForm,
     add_service_errors,
 )
+from notifications.selectors import notification_settings_get
+from notifications.services import notification_settings_update
 
 #: Password-reset requests per client address (``PASSWORD_RESET_RATE``).
 RESET_REQUESTS = AddressQuota("password_reset", setting="PASSWORD_RESET_RATE")
@@ -44,6 +47,9 @@ def _account_page(request: HttpRequest, *, status: int = 200, **bound: forms.For
     user = request.user
     context: dict[str, Any] = {
         "email_form": EmailChangeForm(initial={"email": user.email}),
+        "notification_form": NotificationEmailForm(
+            initial={"email_enabled": notification_settings_get(user=user).email_enabled}
+        ),
         "password_form": PasswordChangeForm(),
         "delete_form": AccountDeleteForm(),
         "token": services.account_token_summary(user=user),
@@ -73,6 +79,23 @@ def account_email(request: HttpRequest) -> HttpResponse:
             messages.success(request, done)
             return redirect("account")
     return _account_page(request, status=400, email_form=form)
+
+
+@require_POST
+@login_required
+def account_notifications(request: HttpRequest) -> HttpResponse:
+    """Turn notification emails on or off (``notifications.services``)."""
+    form = NotificationEmailForm(request.POST)
+    form.is_valid()  # a checkbox: absent is off, anything else on
+    enabled = bool(form.cleaned_data.get("email_enabled"))
+    notification_settings_update(user=request.user, email_enabled=enabled)
+    if enabled:
+        messages.success(request, "Notifications will be emailed to you too.")
+    else:
+        messages.success(
+            request, "No more notification emails: they stay on the notifications page."
+        )
+    return redirect(reverse("account") + "#notifications")
 
 
 @sensitive_post_parameters("current_password", "new_password")

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from dreams import moderation, selectors
@@ -312,12 +312,14 @@ class DreamAdmin(ModeratedDreamAdmin):
         "moderation_status",
         "moderated_by",
         "moderated_at",
+        "open_reports_link",
         "created_at",
     ]
     list_display_links = ["thumbnail", "title"]
     list_filter = [
         ModerationQueueFilter,
         "moderation_status",
+        "hidden_by_reports",
         "is_public",
         "video_status",
         LatestJobProviderFilter,
@@ -327,9 +329,30 @@ class DreamAdmin(ModeratedDreamAdmin):
     search_fields = ["title", "content", "owner__username"]
     list_select_related = ["owner", "video_asset", "moderated_by"]
 
+    @admin.display(description="open reports", ordering="open_reports")
+    def open_reports_link(self, dream: Dream) -> str:
+        """How many visitors' reports wait, linking to them (``dreams.report_admin``)."""
+        if not dream.open_reports:
+            return "—"
+        reports = reverse("admin:dreams_dreamreport_changelist")
+        return format_html(
+            '<a href="{}?dream__id__exact={}&amp;status__exact=open">{}</a>{}',
+            reports,
+            dream.pk,
+            dream.open_reports,
+            " (hidden)" if dream.hidden_by_reports else "",
+        )
+
+    def get_urls(self):
+        from dreams.stats_admin import dream_stats_view
+
+        stats = self.admin_site.admin_view(lambda request: dream_stats_view(self, request))
+        return [path("stats/", stats, name="dreams_dream_stats"), *super().get_urls()]
+
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         extra_context = {
             **(extra_context or {}),
+            "stats_url": reverse("admin:dreams_dream_stats"),
             "queue_url": f"?{QUEUE_PARAM}={QUEUE_VALUE}",
             "queue_size": selectors.dream_moderation_queue().count(),
         }
@@ -368,3 +391,7 @@ class DemoDreamAdmin(ModeratedDreamAdmin):
     def demo_owner(self, dream: DemoDream) -> str:
         # The key is a visitor's identity: a prefix is enough to tell sessions apart.
         return f"{dream.session_key[:8]}…"
+
+
+# Visitors' reports and their resolution (after RejectionForm, which it reuses).
+from dreams import report_admin  # noqa: E402, F401

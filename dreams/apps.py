@@ -15,12 +15,14 @@ class DreamsConfig(AppConfig):
             dream_job_media_path,
             gallery_follows_dream_writes,
             mirror_job_on_dream,
+            refresh_dreams_showing,
         )
         from videos.api.serializers import register_job_media_path
         from videos.housekeeping import register_sweep
-        from videos.signals import video_job_changed
+        from videos.signals import video_asset_changed, video_job_changed
 
         video_job_changed.connect(mirror_job_on_dream, dispatch_uid="dreams.mirror_job_on_dream")
+        video_asset_changed.connect(refresh_dreams_showing, dispatch_uid="dreams.refresh_showing")
         # Every save() and delete() of a dream (cascades, the admin); bulk writes call
         # dreams.caching.gallery_changed themselves.
         post_save.connect(gallery_follows_dream_writes, sender=Dream, dispatch_uid="dreams.gallery")

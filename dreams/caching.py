@@ -45,6 +45,7 @@ from common import http_cache
 from common.http_cache import PRIVATE, CachePolicy
 from common.owners import Owner
 from common.pagination import KeysetPagination
+from dreams.gallery import FILTER_NAMES, canonical_filters
 from dreams.models import AbstractDream, Dream, ModerationStatus, StorageTier, VideoStatus
 from dreams.ownership import owns_dream
 
@@ -152,7 +153,9 @@ def gallery_response(request: Request, *, view: Any, build: Callable[[], Respons
 
 
 #: The query parameters that shape a gallery page; a request with others is not cached.
-_PAGE_PARAMETERS = frozenset({"cursor", "page_size"})
+#: The filters (``dreams.gallery``) key entries of their own, only when spelled as the
+#: view reads them: a mood is one of a few words, a symbol one normalised, bounded motif.
+_PAGE_PARAMETERS = frozenset({"cursor", "page_size", *FILTER_NAMES})
 #: Accept values whose answer is plain ``application/json`` (DRF negotiates the rest).
 _JSON_RANGES = frozenset({"*/*", "application/*", "application/json"})
 
@@ -165,6 +168,8 @@ def _canonical(request: HttpRequest) -> bool:
         return False
     size = params.get("page_size")
     if size is not None and not (size.isdigit() and str(int(size)) == size):
+        return False
+    if not canonical_filters(params):  # the view answers 400, or for another spelling
         return False
     ranges = [r.strip() for r in request.headers.get("Accept", "*/*").split(",")]
     # A parameter such as ``indent=4`` changes DRF's bytes: only bare ranges qualify.
@@ -268,7 +273,12 @@ def _in_gallery(dream: AbstractDream) -> bool:
         and dream.moderation_status == ModerationStatus.APPROVED
         and dream.video_status == VideoStatus.READY
         and dream.video_asset_id is not None
+        and not dream.hidden_by_reports
     )
+
+
+#: Does the dream show in the public gallery? (What sharing and link previews ask too.)
+dream_in_gallery = _in_gallery
 
 
 def dream_etag(request: Request, dream: AbstractDream) -> str:

@@ -19,9 +19,11 @@ from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.text import Truncator
 
 from dreams.api.representation import id_url_template
+from dreams.excerpts import GALLERY_CARD_CHARS, excerpt
 from dreams.models import AbstractDream, VideoStatus
-from dreams.selectors import dream_row
-from dreams.services import dream_thumbnail_path, dream_video_path
+from dreams.selectors import VIDEO_PREVIEW_READY, dream_row
+from dreams.services import dream_preview_path, dream_thumbnail_path, dream_video_path
+from dreams.video_credentials import ai_generated
 
 Row = Mapping[str, Any]
 EXCERPT_CHARS = 200
@@ -38,6 +40,7 @@ class _Paths:
     def __init__(self) -> None:
         self.video = id_url_template(dream_video_path)
         self.thumbnail = id_url_template(dream_thumbnail_path)
+        self.preview = id_url_template(dream_preview_path)
         self.page = id_url_template(_dream_page_path)
 
     @staticmethod
@@ -83,8 +86,16 @@ def gallery_cards(dreams: Iterable[AbstractDream | Row]) -> list[dict[str, Any]]
                 "url": paths.of(paths.page, dream_id),
                 "video_src": paths.of(paths.video, dream_id) + version,
                 "poster": paths.of(paths.thumbnail, dream_id) + version,
+                # The ~2 s preview loop (videos.renditions) once made: the hover plays it.
+                "preview_src": (
+                    paths.of(paths.preview, dream_id) + version
+                    if row.get(VIDEO_PREVIEW_READY)
+                    else ""
+                ),
                 "mood_key": _mood_key(analysis),
                 "mood": mood if mood and mood != "neutral" else "",
+                "excerpt": excerpt(row["content"], GALLERY_CARD_CHARS),
+                "ai_generated": ai_generated(row),
                 "created_iso": created.isoformat() if created else "",
                 "created_text": (
                     f"{created.day} {MONTHS_3[created.month].title()} {created.year:04d}"
@@ -121,6 +132,7 @@ def journal_cards(dreams: Iterable[AbstractDream | Row]) -> list[dict[str, Any]]
                     else ""
                 ),
                 "video_duration": row["video_duration"],
+                "ai_generated": ready and ai_generated(row),
                 "mood_key": _mood_key(analysis),
                 "dreamt_iso": f"{day.year:04d}-{day.month:02d}-{day.day:02d}",
                 "dreamt_long": f"{WEEKDAYS[day.weekday()]} {_day_month_year(day, MONTHS)}",

@@ -204,20 +204,20 @@ def dream_insights(
 
 
 def _totals(journal: QuerySet) -> Totals:
+    shown = Q(
+        is_public=True,
+        moderation_status=ModerationStatus.APPROVED,
+        video_status=VideoStatus.READY,
+        video_asset__isnull=False,
+    )
+    if any(field.name == "hidden_by_reports" for field in journal.model._meta.fields):
+        shown &= Q(hidden_by_reports=False)  # hidden while a moderator reviews reports
     row = journal.aggregate(
         dreams=Count("pk"),
         lucid=Count("pk", filter=Q(lucid=True)),
         nightmares=Count("pk", filter=Q(nightmare=True)),
         public=Count("pk", filter=Q(is_public=True)),
-        in_gallery=Count(
-            "pk",
-            filter=Q(
-                is_public=True,
-                moderation_status=ModerationStatus.APPROVED,
-                video_status=VideoStatus.READY,
-                video_asset__isnull=False,
-            ),
-        ),
+        in_gallery=Count("pk", filter=shown),
         first_dreamt_on=Min("dreamt_on"),
         last_dreamt_on=Max("dreamt_on"),
     )

@@ -91,6 +91,10 @@ class AbstractDream(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # When the dream last went back to the moderation queue after it was written (a change,
+    # a new video, made public again); None: waiting since ``created_at``. For the analytics'
+    # time to a decision (``dreams.stats``).
+    review_requested_at = models.DateTimeField(null=True, blank=True)
     # When the dream was dreamt (the journal's order); may be backdated.
     dreamt_on = models.DateField(default=timezone.localdate)
     lucid = models.BooleanField(default=False)
@@ -156,6 +160,10 @@ class Dream(AbstractDream):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dreams"
     )
+    # Kept by ``dreams.reports`` in the transaction that opens or closes a report: the
+    # gallery's filter stays one indexed column, whatever the number of reports.
+    open_reports = models.PositiveIntegerField(default=0, editable=False)
+    hidden_by_reports = models.BooleanField(default=False, editable=False)
 
     class Meta(AbstractDream.Meta):
         db_table = "dreams"
@@ -169,7 +177,12 @@ class Dream(AbstractDream):
             models.Index(
                 fields=["-created_at"],
                 name="dreams_gallery_idx",
-                condition=Q(is_public=True, moderation_status="approved", video_status="ready"),
+                condition=Q(
+                    is_public=True,
+                    moderation_status="approved",
+                    video_status="ready",
+                    hidden_by_reports=False,
+                ),
             ),
             models.Index(
                 fields=["created_at"],
@@ -243,3 +256,139 @@ class JournalExport(models.Model):
 
     def __str__(self) -> str:
         return f"journal export {self.id} ({self.status})"
+
+
+# --- Reports and moderation history (dreams.reports, dreams.moderation, dreams.stats) ---
+
+
+class ReportReason(models.TextChoices):
+    SPAM = "spam", "Spam or advertising"
+    HARASSMENT = "harassment", "Harassment or hate"
+    SEXUAL = "sexual", "Sexual content"
+    VIOLENCE = "violence", "Violence or self-harm"
+    PERSONAL_INFO = "personal_info", "Personal information"
+    OTHER = "other", "Something else"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DISMISSED = "dismissed", "Dismissed"
+    ACTIONED = "actioned", "Actioned"
+
+
+class ReportResolution(models.TextChoices):
+    DISMISS = "dismiss", "Dismissed (the dream stays)"
+    UNPUBLISH = "unpublish", "Unpublished (made private)"
+    REJECT = "reject", "Rejected"
+
+
+REPORT_TEXT_MAX_CHARS = 500
+
+
+class DreamReport(models.Model):
+    """A visitor's report of a public dream, open until a moderator resolves it.
+
+    ``reporter_key`` names the visitor: ``u:<account id>``, or for an anonymous visitor
+    ``a:`` and a keyed hash of their network (``dreams.reports.reporter_key``): the
+    address itself is never stored. One open report per visitor and dream.
+    """
+
+    dream = models.ForeignKey(Dream, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(max_length=16, choices=ReportReason.choices)
+    text = models.CharField(max_length=REPORT_TEXT_MAX_CHARS, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reporter_key = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolution = models.CharField(max_length=16, choices=ReportResolution.choices, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        db_table = "dream_reports"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The admin's queue and its count: open reports only, oldest first.
+            models.Index(
+                fields=["created_at"], name="dream_reports_open_idx", condition=Q(status="open")
+            ),
+            models.Index(fields=["dream", "status"], name="dream_reports_dream_idx"),
+            models.Index(fields=["created_at"], name="dream_reports_created_idx"),
+            models.Index(fields=["resolved_at"], name="dream_reports_resolved_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dream", "reporter_key"],
+                condition=Q(status="open"),
+                name="dream_reports_one_open_per_visitor",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=ReportReason.values), name="dream_reports_reason_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReportStatus.values), name="dream_reports_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", resolved_at__isnull=True)
+                | (~Q(status="open") & Q(resolved_at__isnull=False)),
+                name="dream_reports_resolved_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} report on “{self.dream_id}”"
+
+
+class DecisionKind(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class ModerationDecision(models.Model):
+    """One approval or rejection, as it happened (the dream row keeps only its latest state).
+
+    Written by ``dreams.moderation`` with the decision; read by the analytics
+    (``dreams.stats``). Not a foreign key: a dream of either table, and the history
+    outlives a deleted dream.
+    """
+
+    dream_id = models.UUIDField()
+    storage = models.CharField(max_length=16, choices=StorageTier.choices)
+    decision = models.CharField(max_length=16, choices=DecisionKind.choices)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField()  # when the dream entered the moderation queue
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "moderation_decisions"
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["decided_at"], name="moderation_decisions_day_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=DecisionKind.values),
+                name="moderation_decisions_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.dream_id} at {self.decided_at:%Y-%m-%d %H:%M}"

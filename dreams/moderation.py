@@ -25,9 +25,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dreams.caching import gallery_changed
-from dreams.models import AbstractDream, Dream, ModerationStatus
+from dreams.models import (
+    AbstractDream,
+    DecisionKind,
+    Dream,
+    ModerationDecision,
+    ModerationStatus,
+)
+from dreams.notices import dreams_approved_notify, dreams_rejected_notify
 from dreams.ownership import dream_owner, job_subject
 from dreams.services import dream_video_generate
+from videos.catalog import default_model
 from videos.jobs.submission import JobLimitExceeded, OverLimit
 from videos.models import ACTIVE_JOB_STATUSES, VideoJob
 from videos.prompts import build_video_prompt
@@ -67,17 +75,41 @@ def _decision(*, moderator: AbstractBaseUser, **changes: Any) -> dict[str, Any]:
     return {**changes, "moderated_by": moderator, "moderated_at": now, "updated_at": now}
 
 
+def _record(model: type[AbstractDream], waiting: list[tuple], fields: dict[str, Any]) -> None:
+    """An approval or rejection joins the moderation history (``dreams.stats`` reads it):
+    ``waiting`` is each dream's ``(id, review_requested_at, created_at)``."""
+    decision = fields.get("moderation_status")
+    if decision not in DecisionKind.values or not waiting:
+        return
+    ModerationDecision.objects.bulk_create(
+        ModerationDecision(
+            dream_id=pk,
+            storage=model.storage_tier,
+            decision=decision,
+            moderator=fields["moderated_by"],
+            requested_at=requested or created,
+            decided_at=fields["moderated_at"],
+        )
+        for pk, requested, created in waiting
+    )
+
+
 def _apply(dream: AbstractDream, fields: dict[str, Any]) -> AbstractDream:
     for name, value in fields.items():
         setattr(dream, name, value)
     dream.save(update_fields=list(fields))
+    _record(type(dream), [(dream.pk, dream.review_requested_at, dream.created_at)], fields)
     return dream
 
 
 def _bulk_apply(queryset: QuerySet[AbstractDream], fields: dict[str, Any]) -> int:
     # Through the primary keys: the admin's queryset may carry annotations and ordering.
     model = queryset.model
-    count = model.objects.filter(pk__in=queryset.order_by().values("pk")).update(**fields)
+    chosen = model.objects.filter(pk__in=queryset.order_by().values("pk"))
+    if fields.get("moderation_status") in DecisionKind.values:
+        waiting = list(chosen.values_list("pk", "review_requested_at", "created_at"))
+        _record(model, waiting, fields)
+    count = chosen.update(**fields)
     if model is Dream:
         gallery_changed()  # an update() sends no signal
     return count
@@ -97,30 +129,64 @@ def _rejection(moderator: AbstractBaseUser, reason: str) -> dict[str, Any]:
     )
 
 
+def _owners_to_tell(
+    queryset: QuerySet[AbstractDream], *, unless: str | None = None
+) -> list[dict[str, Any]]:
+    """``{id, title, owner_id}`` of the account dreams whose owners hear of a decision
+    (``dreams.notices``), those already ``unless`` aside; demo dreams have no one to tell."""
+    if queryset.model is not Dream:
+        return []
+    chosen = Dream.objects.filter(pk__in=queryset.order_by().values("pk"))
+    if unless:
+        chosen = chosen.exclude(moderation_status=unless)
+    return list(chosen.values("id", "title", "owner_id"))
+
+
+def _owner_to_tell(dream: AbstractDream) -> list[dict[str, Any]]:
+    if not isinstance(dream, Dream):
+        return []
+    return [{"id": dream.pk, "title": dream.title, "owner_id": dream.owner_id}]
+
+
 @transaction.atomic
 def dream_approve(*, dream: AbstractDream, moderator: AbstractBaseUser) -> AbstractDream:
     """Approve ``dream``: once public with a ready video it shows in the gallery.
 
-    Clears any earlier rejection reason.
+    Clears any earlier rejection reason. An account's owner is notified, unless the
+    dream was approved already.
     """
-    return _apply(dream, _approval(moderator))
+    news = dream.moderation_status != ModerationStatus.APPROVED
+    dream = _apply(dream, _approval(moderator))
+    if news:
+        dreams_approved_notify(dreams=_owner_to_tell(dream))
+    return dream
 
 
 @transaction.atomic
 def dreams_approve(*, queryset: QuerySet[AbstractDream], moderator: AbstractBaseUser) -> int:
-    """Approve every dream of ``queryset`` in one UPDATE; returns how many."""
-    return _bulk_apply(queryset, _approval(moderator))
+    """Approve every dream of ``queryset`` in one UPDATE; returns how many.
+
+    The owners of the account dreams not approved already are notified.
+    """
+    told = _owners_to_tell(queryset, unless=ModerationStatus.APPROVED)
+    count = _bulk_apply(queryset, _approval(moderator))
+    dreams_approved_notify(dreams=told)
+    return count
 
 
 @transaction.atomic
 def dream_reject(
     *, dream: AbstractDream, moderator: AbstractBaseUser, reason: str
 ) -> AbstractDream:
-    """Reject ``dream`` (it leaves the gallery); the owner sees ``reason`` in the API.
+    """Reject ``dream`` (it leaves the gallery); the owner sees ``reason`` in the API, and
+    an account's owner is notified with it.
 
     Raises ``ValidationError`` when the reason is empty or longer than 500 characters.
     """
-    return _apply(dream, _rejection(moderator, reason))
+    fields = _rejection(moderator, reason)
+    dream = _apply(dream, fields)
+    dreams_rejected_notify(dreams=_owner_to_tell(dream), reason=fields["moderation_reason"])
+    return dream
 
 
 @transaction.atomic
@@ -129,9 +195,14 @@ def dreams_reject(
 ) -> int:
     """Reject every dream of ``queryset`` with the same reason; returns how many.
 
-    Raises ``ValidationError`` (and changes nothing) when the reason is not acceptable.
+    The owners of its account dreams are notified with the reason. Raises
+    ``ValidationError`` (and changes nothing) when the reason is not acceptable.
     """
-    return _bulk_apply(queryset, _rejection(moderator, reason))
+    fields = _rejection(moderator, reason)
+    told = _owners_to_tell(queryset)
+    count = _bulk_apply(queryset, fields)
+    dreams_rejected_notify(dreams=told, reason=fields["moderation_reason"])
+    return count
 
 
 @transaction.atomic
@@ -176,7 +247,8 @@ def dream_video_regenerate(*, dream: AbstractDream, moderator: AbstractBaseUser)
         owner=dream_owner(dream),
         dream=dream,
         prompt=prompt,
-        duration=dream.video_duration,
+        # The dream's duration came from the model that made its video; the default may differ.
+        duration=default_model().closest_duration(dream.video_duration),
         over_limit=OverLimit.IGNORE,
     )
     logger.info("moderator %s regenerated the video of dream %s", moderator.pk, dream.pk)

@@ -57,6 +57,11 @@ DREAM_ROW_FIELDS = (
     "created_at",
     "updated_at",
 )
+#: The stored video's Content Credentials (``videos.credentials``): the one column a row
+#: takes from another table, by a LEFT JOIN on its primary key (still one statement a page).
+VIDEO_CREDENTIALS = "video_asset__credentials"
+#: Whether the stored video's preview loop is made (``videos.renditions``): the same join.
+VIDEO_PREVIEW_READY = "video_asset__preview_ready"
 
 
 class Scope(StrEnum):
@@ -85,13 +90,15 @@ def dream_list(*, owner: Owner, filters: JournalFilters = NO_FILTERS) -> QuerySe
 
 
 def dream_gallery_list() -> QuerySet[Dream]:
-    """Dreams anyone may see: public, approved by a moderator, with a ready video."""
+    """Dreams anyone may see: public, approved by a moderator, with a ready video, and not
+    hidden by visitors' reports (``dreams.reports``)."""
     return (
         Dream.objects.filter(
             is_public=True,
             moderation_status=ModerationStatus.APPROVED,
             video_status=VideoStatus.READY,
             video_asset__isnull=False,
+            hidden_by_reports=False,  # reports hid it until a moderator decides
         )
         .select_related("video_asset", "owner")
         .defer("search_vector")
@@ -101,11 +108,14 @@ def dream_gallery_list() -> QuerySet[Dream]:
 
 def dream_rows(queryset: QuerySet[AbstractDream]) -> QuerySet[dict]:
     """``queryset`` as plain rows of what the representation needs: no model instances,
-    no joins, only these columns (and any ordering annotation, e.g. a search's rank)."""
+    only these columns (and any ordering annotation, e.g. a search's rank); the one join is
+    the video asset's credentials (``VIDEO_CREDENTIALS``)."""
     model = queryset.model
     whose = "session_key" if issubclass(model, DemoDream) else "owner_id"
     rows = queryset.annotate(storage=Value(str(model.storage_tier)))
-    return rows.values(*DREAM_ROW_FIELDS, whose, *rows.query.annotations)
+    return rows.values(
+        *DREAM_ROW_FIELDS, VIDEO_CREDENTIALS, VIDEO_PREVIEW_READY, whose, *rows.query.annotations
+    )
 
 
 def dream_list_rows(*, owner: Owner, filters: JournalFilters = NO_FILTERS) -> QuerySet[dict]:
@@ -154,6 +164,8 @@ def dream_row(dream: AbstractDream) -> dict[str, Any]:
     """A dream instance (an unsaved one too: a record waiting in the emergency journal) as
     the row ``dream_rows`` gives, so one page can mix the two."""
     row = {name: getattr(dream, name) for name in DREAM_ROW_FIELDS}
+    row[VIDEO_CREDENTIALS] = dream.video_asset.credentials if dream.video_asset_id else None
+    row[VIDEO_PREVIEW_READY] = dream.video_asset.preview_ready if dream.video_asset_id else None
     row["storage"] = dream.storage_tier
     if isinstance(dream, DemoDream):
         row["session_key"] = dream.session_key

@@ -1,13 +1,23 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dreams import account_views, archive_views, calendar_views, insights_views, views
+from dreams import (
+    account_views,
+    archive_views,
+    calendar_views,
+    favicon,
+    feeds,
+    insights_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("journal/", views.journal, name="journal"),
     path("journal/calendar/", calendar_views.journal_calendar, name="journal-calendar"),
     path("gallery/", views.gallery, name="gallery"),
+    path("gallery/feed.atom", feeds.gallery_feed, name="gallery-feed"),
+    path("favicon.ico", favicon.favicon, name="favicon"),
     path("insights/", insights_views.insights, name="insights"),
     path("dreams/new/", views.dream_new, name="dream-new"),
     path("dreams/<uuid:dream_id>/", views.dream_detail, name="dream-page"),
@@ -18,6 +28,11 @@ urlpatterns = [
     path("account/", account_views.account, name="account"),
     path("account/email/", account_views.account_email, name="account-email"),
     path("account/password/", account_views.account_password, name="account-password"),
+    path(
+        "account/notifications/",
+        account_views.account_notifications,
+        name="account-notifications",
+    ),
     path("account/token/revoke/", account_views.account_token_revoke, name="account-token-revoke"),
     path("account/delete/", account_views.account_delete, name="account-delete"),
     path("account/export/", archive_views.account_export, name="account-export"),

@@ -39,6 +39,13 @@ from dreams.api.serializers import EARLIEST_DREAMT_ON
 from dreams.caching import gallery_cached
 from dreams.cards import gallery_cards, journal_cards
 from dreams.forms import SignupForm
+from dreams.gallery import (
+    GalleryFilterError,
+    GalleryFilters,
+    gallery_filter,
+    gallery_filters,
+    gallery_mood_counts,
+)
 from dreams.models import (
     DREAMT_ON_MAX_DAYS_AHEAD,
     RATING_MAX,
@@ -46,6 +53,7 @@ from dreams.models import (
     AbstractDream,
     DemoDream,
     ModerationStatus,
+    ReportReason,
     StorageTier,
     VideoStatus,
 )
@@ -53,6 +61,8 @@ from dreams.ownership import owns_dream
 from dreams.page_filters import DATE_NAMES, page_filters, search_syntax_available
 from dreams.selectors import Scope
 from dreams.services import demo_dreams_claim, dream_thumbnail_path, dream_video_path
+from dreams.sharing import dream_share_context, gallery_filter_context
+from dreams.video_credentials import credentials_panel
 from videos.api.serializers import VideoJobSerializer
 from videos.models import ACTIVE_JOB_STATUSES, JobStatus
 from videos.prompts import build_video_prompt
@@ -112,6 +122,8 @@ def _share_state(dream: AbstractDream) -> dict[str, str]:
         return {"key": "pending", "label": "Public — waiting for a moderator"}
     if dream.video_status != VideoStatus.READY:
         return {"key": "approved", "label": "Approved — in the gallery once its video is ready"}
+    if getattr(dream, "hidden_by_reports", False):  # dreams.reports: until a moderator decides
+        return {"key": "pending", "label": "Public — hidden while a moderator reviews reports"}
     return {"key": "approved", "label": "Public — in the gallery"}
 
 
@@ -373,6 +385,12 @@ def dream_detail(request: HttpRequest, dream_id) -> HttpResponse:
         ),
         "prompt": build_video_prompt(title=dream.title, content=dream.content, analysis=analysis),
         "duration": dream.video_duration,
+        # The last video's choices preselect the page's video options (videoOptions.js).
+        "choices": (
+            {"model": job.model, "style": job.style, "ratio": job.ratio, "audio": job.audio}
+            if job is not None and job.model
+            else {}
+        ),
         "journal_url": reverse("journal"),
     }
     context = {
@@ -391,7 +409,12 @@ def dream_detail(request: HttpRequest, dream_id) -> HttpResponse:
         "job_failed": job_failed,
         "share": _share_state(dream) if is_owner else None,
         **_night(dream, is_owner=is_owner),
+        **dream_share_context(request, dream),
         "page_data": page_data,
+        # A visitor may report a public dream (dreams/api/reports.py); its owner may not.
+        "report_reasons": () if is_owner else ReportReason.choices,
+        # Content Credentials of the stored video (videos.credentials): label and details.
+        "credentials": credentials_panel(dream.video_asset.credentials) if has_video else None,
     }
     return render(request, "dreams/dream_detail.html", context)
 
@@ -399,18 +422,28 @@ def dream_detail(request: HttpRequest, dream_id) -> HttpResponse:
 @require_safe
 @ensure_csrf_cookie
 def gallery(request: HttpRequest) -> HttpResponse:
-    """The public gallery: approved public dreams with a ready video, newest first."""
+    """The public gallery: approved public dreams with a ready video, newest first,
+    narrowed by mood and symbol (``dreams.gallery``; a filter it cannot take is said
+    politely and left out, as the journal does)."""
+    try:
+        filters, problem = gallery_filters(request.GET), ""
+    except GalleryFilterError as error:
+        filters, problem = GalleryFilters(), error.message
 
     def page() -> tuple[list, str, bool]:
-        dreams, cursor = _first_page(request, selectors.dream_gallery_rows())
+        rows = gallery_filter(selectors.dream_gallery_rows(), filters)
+        dreams, cursor = _first_page(request, rows)
         return gallery_cards(dreams), cursor, bool(request.GET.get("cursor"))
 
-    dreams, cursor, later = gallery_cached(("page", request.GET.get("cursor", ""), "cards"), page)
+    parts = ("page", request.GET.get("cursor", ""), filters.mood, filters.symbol, "cards")
+    dreams, cursor, later = gallery_cached(parts, page)
+    moods = gallery_cached(("moods",), lambda: gallery_mood_counts(selectors.dream_gallery_list()))
     context = {
         "dreams": dreams,
         "next_cursor": cursor,
-        "next_url": f"?{urlencode({'cursor': cursor})}" if cursor else "",
+        "next_url": f"?{urlencode({**filters.query(), 'cursor': cursor})}" if cursor else "",
         "is_later_page": later,
+        **gallery_filter_context(filters, moods, problem=problem),
     }
     return render(request, "dreams/gallery.html", context)
 
@@ -509,3 +542,12 @@ def dream_thumbnail(request: HttpRequest, dream_id) -> HttpResponse:
     """The dream's thumbnail, for whoever may see the dream."""
     dream = _media_dream(request, dream_id)
     return asset_response(request, dream.video_asset if dream else None, thumbnail=True)
+
+
+@require_safe
+def dream_preview(request: HttpRequest, dream_id) -> HttpResponse:
+    """The dream's ~2 s silent preview loop (the gallery's hover), for whoever may see the
+    dream; 404 until the worker made it."""
+    dream = _media_dream(request, dream_id)
+    asset = dream.video_asset if dream else None
+    return asset_response(request, asset, thumbnail=False, preview=True)

@@ -16,10 +16,17 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from common.days import collapse_empty_days
 from videos.jobs.control import JobNotRetryable, video_job_cancel, video_job_retry
 from videos.jobs.submission import JobLimitExceeded
-from videos.models import FINISHED_JOB_STATUSES, JobStatus, VideoAsset, VideoJob
-from videos.stats import video_job_stats
+from videos.models import (
+    FINISHED_JOB_STATUSES,
+    JobStatus,
+    VideoAsset,
+    VideoJob,
+    VideoRendition,
+)
+from videos.stats import video_job_stats, video_storage_stats
 
 STATS_DAY_CHOICES = (7, 30, 90)
 _CHART_HEIGHT = 160
@@ -52,12 +59,14 @@ class VideoJobAdmin(ReadOnlyModelAdmin):
         "kind",
         "status",
         "provider",
+        "model",
+        "style",
         "owner",
         "elapsed_seconds",
         "error_code",
         "created_at",
     ]
-    list_filter = ["status", "provider", "kind", "error_code", "created_at"]
+    list_filter = ["status", "provider", "model", "style", "kind", "error_code", "created_at"]
     search_fields = ["id", "provider_task_id", "prompt", "user__username"]
     list_select_related = ["user"]
     readonly_fields = [f.name for f in VideoJob._meta.fields]
@@ -135,7 +144,10 @@ class VideoJobAdmin(ReadOnlyModelAdmin):
             "opts": self.opts,
             "title": "Video generation analytics",
             "stats": stats,
+            "storage": video_storage_stats(),
             "chart": _chart(stats["days"]),
+            # Newest first; a run of days without a job is one row.
+            "day_rows": collapse_empty_days(stats["days"], is_empty=lambda day: not day["total"]),
             "day_choices": STATS_DAY_CHOICES,
             "days": days,
             "api_url": reverse("video-stats"),
@@ -181,8 +193,36 @@ def _chart(days: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+class VideoRenditionInline(admin.TabularInline):
+    """An asset's web rendition and preview loop (``videos.renditions``), read only."""
+
+    model = VideoRendition
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = [
+        "kind",
+        "file",
+        "bytes",
+        "width",
+        "height",
+        "duration",
+        "video_codec",
+        "audio_codec",
+        "bitrate",
+        "seconds",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(VideoAsset)
 class VideoAssetAdmin(ReadOnlyModelAdmin):
+    inlines = [VideoRenditionInline]
     list_display = [
         "sha256",
         "source_kind",

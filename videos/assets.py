@@ -15,12 +15,22 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.db.models.fields.files import FieldFile
 
 from videos import errors
+from videos.credentials import (
+    Credentials,
+    CredentialsError,
+    Generation,
+    Origin,
+    Signature,
+    credentials_read_isolated,
+    credentials_sign,
+)
 from videos.ingest import IngestError, IngestPolicy, download_video
 from videos.models import VideoAsset
+from videos.renditions.tasks import video_renditions_enqueue
 from videos.sandbox import (
     Inspection,
     InspectionRefused,
@@ -50,6 +60,7 @@ def video_asset_create_from_file(
     source_url: str = "",
     sha256: str | None = None,
     inspection: Inspection | None = None,
+    generation: Generation | None = None,
 ) -> VideoAsset:
     """Store the video at ``path`` (probed, thumbnailed) once; the same bytes give the same asset.
 
@@ -59,14 +70,80 @@ def video_asset_create_from_file(
     already has them for these very bytes; ``inspection`` must come from the sandbox
     (a download's does).
 
+    Content Credentials: with a ``generation`` (a provider made the file), a copy signed
+    with our C2PA manifest is what is hashed and stored, and the same provider output
+    (``unsigned_sha256``) gives the same asset however often it is collected. Without
+    one, the file is stored untouched and whatever manifest it brings is recorded.
+
     Raises:
         IngestError: ``not_a_video`` when the file is not a video we serve, ``too_large``
             when it is over the pixel or duration cap or needs more memory or time than
-            the sandbox allows, ``internal_error`` when the sandbox itself failed.
+            the sandbox allows, ``internal_error`` when the sandbox itself failed or a
+            generated video could not be signed (an unmarked AI video is never stored).
     """
+    if generation is not None:
+        return _create_generated(
+            path=path,
+            source_url=source_url,
+            sha256=sha256,
+            inspection=inspection,
+            generation=generation,
+        )
     sha256 = sha256 or _sha256_of(path)
     if existing := VideoAsset.objects.filter(sha256=sha256).first():
         return existing
+    return _store(
+        path=path,
+        source_kind=source_kind,
+        source_url=source_url,
+        sha256=sha256,
+        inspection=inspection,
+        # Someone else's file: its manifest (if any) is recorded, read in a limited child.
+        credentials=credentials_read_isolated(path, origin=Origin.UPLOADED)
+        or Credentials(origin=Origin.UPLOADED, signature=Signature.INVALID),
+    )
+
+
+def _create_generated(
+    *,
+    path: Path,
+    source_url: str,
+    sha256: str | None,
+    inspection: Inspection | None,
+    generation: Generation,
+) -> VideoAsset:
+    unsigned = sha256 or _sha256_of(path)
+    if existing := VideoAsset.objects.filter(unsigned_sha256=unsigned).first():
+        return existing  # collected before (a re-run step, the same demo render): one asset
+    with tempfile.TemporaryDirectory(prefix="dj-sign-") as tmp:
+        signed = Path(tmp) / "signed.mp4"
+        try:
+            credentials = credentials_sign(source=path, target=signed, generation=generation)
+        except CredentialsError as exc:
+            logger.exception("could not sign a generated video")
+            raise IngestError(errors.INTERNAL) from exc
+        # Signing adds a box and moves none of the media: the source's inspection holds.
+        return _store(
+            path=signed,
+            source_kind=generation.source,
+            source_url=source_url,
+            sha256=_sha256_of(signed),
+            inspection=inspection,
+            credentials=credentials,
+            unsigned_sha256=unsigned,
+        )
+
+
+def _store(
+    *,
+    path: Path,
+    source_kind: VideoSource,
+    source_url: str,
+    sha256: str,
+    inspection: Inspection | None,
+    credentials: Credentials,
+    unsigned_sha256: str = "",
+) -> VideoAsset:
     if inspection is None:
         inspection = _inspect(path)
     probe, thumbnail = inspection
@@ -79,6 +156,8 @@ def video_asset_create_from_file(
         codec=probe.codec,
         source_url=source_url[:2048],
         source_kind=source_kind,
+        credentials=credentials.as_json(),
+        unsigned_sha256=unsigned_sha256,
     )
     with path.open("rb") as fh:
         asset.file.save(f"{sha256}.mp4", File(fh), save=False)
@@ -86,11 +165,15 @@ def video_asset_create_from_file(
     try:
         with transaction.atomic():
             asset.save(force_insert=True)
+            # The web rendition, preview loop and poster follow in the worker.
+            video_renditions_enqueue(asset.pk)
     except IntegrityError:
-        # Another worker stored the same bytes first: keep theirs, drop our copy.
+        # Another worker stored the same bytes (or signed the same output) first: keep
+        # theirs, drop our copy.
         asset.file.delete(save=False)
         asset.thumbnail.delete(save=False)
-        return VideoAsset.objects.get(sha256=sha256)
+        same = Q(sha256=sha256) | (Q(unsigned_sha256=unsigned_sha256) if unsigned_sha256 else Q())
+        return VideoAsset.objects.get(same)
     return asset
 
 
@@ -117,8 +200,11 @@ def ingest_policy() -> IngestPolicy:
     )
 
 
-def video_asset_create_from_url(*, url: str, source_kind: VideoSource) -> VideoAsset:
-    """Download ``url`` (SSRF-guarded, size-capped, inspected in the sandbox) and store it.
+def video_asset_create_from_url(
+    *, url: str, source_kind: VideoSource, generation: Generation | None = None
+) -> VideoAsset:
+    """Download ``url`` (SSRF-guarded, size-capped, inspected in the sandbox) and store it;
+    a provider's output (``generation``) is signed first (see ``video_asset_create_from_file``).
 
     Raises ``IngestError`` (see :func:`videos.ingest.download_video`).
     """
@@ -131,6 +217,7 @@ def video_asset_create_from_url(*, url: str, source_kind: VideoSource) -> VideoA
             sha256=downloaded.sha256,
             # download_video already ran the sandbox on these bytes: no second decode.
             inspection=downloaded.inspection,
+            generation=generation,
         )
 
 
@@ -157,12 +244,14 @@ def video_assets_delete_unreferenced(*, asset_ids: Iterable[UUID | str]) -> int:
     deleted = 0
     assets = VideoAsset.objects.select_for_update().filter(pk__in=set(asset_ids)).order_by("pk")
     for asset in assets:
+        # Its renditions' rows go with it (CASCADE); their files must too.
+        renditions = list(asset.renditions.values_list("file", flat=True))
         try:
             asset.delete()
         except ProtectedError:  # raised before any SQL: still someone's video
             continue
         storage = asset.file.storage
-        for name in (asset.file.name, asset.thumbnail.name):
+        for name in (asset.file.name, asset.thumbnail.name, *renditions):
             if name:
                 # robust: a file that cannot be removed is logged, the others still go.
                 transaction.on_commit(partial(storage.delete, name), robust=True)

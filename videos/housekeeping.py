@@ -24,7 +24,7 @@ from videos.models import ACTIVE_JOB_STATUSES, VideoJob
 #: Where uploads wait for their ingest job (``VideoJob.staged_file``'s ``upload_to``).
 STAGING_DIR = "staging"
 #: Prefixes of the temporary folders that asset creation and the probe sandbox make.
-TEMP_PREFIXES = ("dj-ingest-", "dj-upload-", "dj-sandbox-")
+TEMP_PREFIXES = ("dj-ingest-", "dj-upload-", "dj-sandbox-", "dj-render-", "dj-sign-")
 
 #: Sweeps of the apps above this one, by name, run with ours (``register_sweep``). Each is
 #: called with the leftover age and returns how many things it deleted.

@@ -37,10 +37,33 @@ class VideoAsset(models.Model):
     source_kind = models.CharField(max_length=16, choices=VideoSource.choices)
     created_at = models.DateTimeField(default=timezone.now)
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Renditions (videos.renditions): what the original is, and when its web rendition,
+    # preview loop and poster were made. ``preview_ready`` is copied from the preview's
+    # row so a gallery page knows it without a join per card.
+    bitrate = models.PositiveBigIntegerField(null=True, blank=True)  # bits/s, whole file
+    audio_codec = models.CharField(max_length=32, blank=True)  # "" when silent
+    renditions_at = models.DateTimeField(null=True, blank=True)
+    renditions_error = models.CharField(max_length=200, blank=True)
+    renditions_seconds = models.FloatField(null=True, blank=True)  # wall time to make them
+    preview_ready = models.BooleanField(default=False)
+    # Content Credentials (videos.credentials): what the file's C2PA manifest says
+    # (``Credentials.as_json()``: origin, ai_generated, generator, model, digital source
+    # type, signed_at, issuer, signature state). A generated video is signed before it is
+    # hashed; ``unsigned_sha256`` is the provider's output before signing, the key that
+    # stores one generated output once however often it is collected ("" if not signed).
+    credentials = models.JSONField(default=dict, blank=True)
+    unsigned_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         db_table = "video_assets"
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unsigned_sha256"],
+                condition=~Q(unsigned_sha256=""),
+                name="video_assets_unsigned_sha256_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sha256[:12]} ({self.width}x{self.height}, {self.duration:.1f}s)"
@@ -103,6 +126,11 @@ class VideoJob(models.Model):
     duration = models.PositiveSmallIntegerField(default=DEFAULT_DURATION_SECONDS)
     ratio = models.CharField(max_length=16, default=DEFAULT_RATIO)
     seed = models.BigIntegerField(null=True, blank=True)
+    # Generation jobs: the model, style preset and sound asked for (videos.catalog). Ingest
+    # jobs leave them empty; generate jobs from before migration 0003 say gen4.5.
+    model = models.CharField(max_length=32, blank=True)
+    style = models.CharField(max_length=32, blank=True)
+    audio = models.BooleanField(null=True, blank=True)  # None: the model has no sound option
     # What a renderer may use besides the prompt (emotions, keywords, title), given at submit.
     hints = models.JSONField(default=dict, blank=True)
     # Ingest jobs: where the bytes come from (a URL, or a staged upload in storage).
@@ -147,6 +175,10 @@ class VideoJob(models.Model):
             models.CheckConstraint(
                 condition=Q(progress__gte=0) & Q(progress__lte=1), name="video_jobs_progress_range"
             ),
+            models.CheckConstraint(
+                condition=Q(kind=JobKind.GENERATE) | Q(model="", style="", audio__isnull=True),
+                name="video_jobs_ingest_has_no_generation_choices",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,3 +200,48 @@ class VideoJob(models.Model):
     @property
     def subject_id(self):
         return self.dream_id or self.demo_dream_id
+
+
+class RenditionKind(models.TextChoices):
+    WEB = "web", "Web rendition"
+    PREVIEW = "preview", "Preview loop"
+
+
+def _rendition_path(instance: VideoRendition, filename: str) -> str:
+    sha256 = instance.asset.sha256
+    return f"renditions/{sha256[:2]}/{sha256}-{instance.kind}.mp4"
+
+
+class VideoRendition(models.Model):
+    """A file made from an asset's original (``videos.renditions``): one per kind.
+
+    ``web`` is what players get by default (H.264 High, faststart, capped size); it is
+    absent when the original already qualified and was no bigger. ``preview`` is the
+    gallery's short silent loop. ``seconds`` is the wall time it took to make.
+    """
+
+    asset = models.ForeignKey(VideoAsset, on_delete=models.CASCADE, related_name="renditions")
+    kind = models.CharField(max_length=16, choices=RenditionKind.choices)
+    file = models.FileField(upload_to=_rendition_path, max_length=255)
+    bytes = models.BigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    duration = models.FloatField()
+    video_codec = models.CharField(max_length=32)
+    audio_codec = models.CharField(max_length=32, blank=True)
+    bitrate = models.PositiveBigIntegerField()
+    seconds = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "video_renditions"
+        ordering = ["asset", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "kind"], name="video_renditions_one_per_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=RenditionKind.values), name="video_renditions_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.asset.sha256[:12]} ({self.width}x{self.height})"

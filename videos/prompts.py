@@ -11,7 +11,8 @@ Python characters, so every length here is measured that way: an emoji outside
 the Basic Multilingual Plane counts 2. The builder accepts anything users type
 (20,000 characters, emoji, CJK, right-to-left scripts, control characters) and
 whatever partial analysis is stored, and always returns a non-empty prompt
-within :data:`PROMPT_LIMIT`.
+within :data:`PROMPT_LIMIT`. :func:`styled_prompt` adds a style preset's phrase
+(``videos.catalog.styles``) to any prompt, within the same limit.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
+
+from videos.catalog.styles import style_by_id
 
 PROMPT_LIMIT = 1000
 ELLIPSIS = "…"
@@ -300,3 +303,19 @@ def build_video_prompt(*, title: str, content: str, analysis: dict | None) -> st
     prompt = f"{_PREFIX}{scene}{closing}{tail()}"
     # Belt and braces: the arithmetic above already keeps within the limit.
     return truncate_utf16(prompt, PROMPT_LIMIT)
+
+
+def styled_prompt(prompt: str, style: str) -> str:
+    """``prompt`` with the style preset's phrase after it, within :data:`PROMPT_LIMIT`.
+
+    The phrase always fits whole: the prompt is cut (as :func:`truncate_utf16` cuts)
+    to make room. An unknown style or the default ("none", "") leaves the prompt as it
+    is; so does a prompt that already ends with the phrase (styling twice is styling
+    once).
+    """
+    preset = style_by_id(style)
+    if preset is None or not preset.phrase or prompt.rstrip().endswith(preset.phrase):
+        return prompt
+    room = PROMPT_LIMIT - utf16_len(preset.phrase) - 1  # one space between
+    base = truncate_utf16(prompt.strip(), room)
+    return f"{base} {preset.phrase}" if base else preset.phrase

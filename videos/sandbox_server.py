@@ -9,7 +9,9 @@ reads one JSON request a line on stdin. For each it forks a child that:
 * dies with the server (``PR_SET_PDEATHSIG``); the server ends when the worker does
   (its stdin closes);
 * caps itself (``RLIMIT_AS``, ``RLIMIT_CPU``, ``RLIMIT_FSIZE``, no core) before it opens
-  the file, then probes and thumbnails it and answers one JSON object on stdout.
+  the file, then probes and thumbnails it and answers one JSON object on stdout; or, for
+  a request with ``op: "render"``, makes the file's web rendition, preview loop and poster
+  (``videos.renditions.child``) under that request's limits.
 
 The server waits for the child at most the request's ``seconds`` of wall time, kills it
 past that, and answers one JSON line: ``{"exit": n}``, ``{"signal": n}`` or
@@ -51,6 +53,7 @@ from videos.media import (
     make_thumbnail,
     probe_video,
 )
+from videos.renditions.child import render_request
 
 #: Bounds every file the child writes: a 640-wide JPEG is a few hundred KB at most.
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024
@@ -71,7 +74,7 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # --- the child: one inspection --------------------------------------------------------------
 
 
-def _limit_self(memory_mb: int, seconds: float) -> None:
+def _limit_self(memory_mb: int, seconds: float, max_output_bytes: int = MAX_OUTPUT_BYTES) -> None:
     """Cap this process before it opens the file.
 
     On Linux every limit must hold, or the child fails (exit status 3, a SandboxError).
@@ -85,7 +88,7 @@ def _limit_self(memory_mb: int, seconds: float) -> None:
         # SIGXCPU at the soft limit, SIGKILL a second later: a backstop for when nobody
         # is left to enforce the wall-clock limit. A forked child's CPU time starts at 0.
         (resource.RLIMIT_CPU, cpu, cpu + 1),
-        (resource.RLIMIT_FSIZE, MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES),
+        (resource.RLIMIT_FSIZE, max_output_bytes, max_output_bytes),
         (resource.RLIMIT_CORE, 0, 0),
     )
     for which, soft, hard in limits:
@@ -160,6 +163,13 @@ def _inspect(request: dict[str, Any]) -> int:
     )
 
 
+def _render(request: dict[str, Any]) -> int:
+    """Make an original's renditions under the request's limits (``videos.renditions``)."""
+    raw = request["limits"]
+    _limit_self(int(raw["memory_mb"]), float(raw["seconds"]), int(request["max_output_bytes"]))
+    return _answer(render_request(request))
+
+
 def _child(request: dict[str, Any], server: int) -> int:
     """Run in the forked child: rewire descriptors, limit, inspect. Returns the exit status."""
     for fd, name, flags in (
@@ -175,7 +185,7 @@ def _child(request: dict[str, Any], server: int) -> int:
     os.chdir(Path(request["out"]).parent)
     _die_with_parent(server)
     try:
-        return _inspect(request)
+        return _render(request) if request.get("op") == "render" else _inspect(request)
     except Exception:  # noqa: BLE001 - any other failure is our bug: say so, and how
         traceback.print_exc()
         sys.stderr.flush()

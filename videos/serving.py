@@ -6,13 +6,22 @@ chose); this module serves jobs' media to the jobs' owners.
 On the local filesystem we answer HTTP Range requests ourselves (206/416,
 ETag, Last-Modified) so ``<video>`` can seek and Safari plays. On object
 storage we redirect to a short-lived presigned URL and let S3 do the ranges.
+Behind nginx (``VIDEO_SENDFILE = "x-accel-redirect"``, or ``"x-sendfile"`` for
+Apache/lighttpd) we still decide who may see a file, then answer with the header
+and no body: the front proxy streams the bytes and does the ranges.
+
+Videos are served as their web rendition when one exists (``videos.renditions``);
+``?original=1`` gives the stored original to the same callers.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import quote
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage
 from django.db.models.fields.files import FieldFile
 from django.http import (
@@ -27,10 +36,14 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
 from common.authentication import request_owner
-from videos.models import VideoAsset
+from videos.models import RenditionKind, VideoAsset, VideoRendition
 from videos.selectors import video_job_get
 
 _CHUNK = 256 * 1024
+#: ``VIDEO_SENDFILE`` values: Django streams (""), or the header the front proxy acts on.
+SENDFILE_X_ACCEL = "x-accel-redirect"
+SENDFILE_X_SENDFILE = "x-sendfile"
+SENDFILE_MODES = frozenset({"", SENDFILE_X_ACCEL, SENDFILE_X_SENDFILE})
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -69,6 +82,30 @@ def _iter_file(fh, start: int, length: int) -> Iterator[bytes]:
         fh.close()
 
 
+def _sendfile_mode() -> str:
+    mode = settings.VIDEO_SENDFILE.strip().lower()
+    if mode not in SENDFILE_MODES:
+        raise ImproperlyConfigured(
+            f"VIDEO_SENDFILE must be one of {sorted(SENDFILE_MODES)}, not {mode!r}"
+        )
+    return mode
+
+
+def _handed_to_proxy(
+    field_file: FieldFile, *, mode: str, content_type: str, headers: dict[str, str]
+) -> HttpResponse:
+    """An empty answer telling the front proxy which file to stream: it does the bytes,
+    ranges and conditional requests; the caller already decided who may have them."""
+    response = HttpResponse(content_type=content_type)
+    if mode == SENDFILE_X_ACCEL:
+        # nginx maps the prefix onto MEDIA_ROOT in an ``internal`` location.
+        prefix = settings.VIDEO_SENDFILE_PREFIX.rstrip("/")
+        response["X-Accel-Redirect"] = quote(f"{prefix}/{field_file.name}")
+    else:
+        response["X-Sendfile"] = field_file.storage.path(field_file.name)
+    return _with_headers(response, headers)
+
+
 def serve_file(
     request: HttpRequest, field_file: FieldFile, *, content_type: str, etag: str, modified
 ) -> HttpResponse:
@@ -77,6 +114,11 @@ def serve_file(
         response = HttpResponseRedirect(storage.url(field_file.name))
         response["Cache-Control"] = "private, no-store"
         return response
+    if mode := _sendfile_mode():
+        if not storage.exists(field_file.name):
+            raise Http404("The file is missing.")
+        headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
+        return _handed_to_proxy(field_file, mode=mode, content_type=content_type, headers=headers)
 
     try:
         size = storage.size(field_file.name)
@@ -136,20 +178,46 @@ def _with_headers(response: HttpResponse, headers: dict[str, str]) -> HttpRespon
     return response
 
 
+def wants_original(request: HttpRequest) -> bool:
+    """``?original=1``: the stored original rather than its web rendition."""
+    return request.GET.get("original", "") in ("1", "true", "yes")
+
+
 def asset_response(
-    request: HttpRequest, asset: VideoAsset | None, *, thumbnail: bool
+    request: HttpRequest, asset: VideoAsset | None, *, thumbnail: bool, preview: bool = False
 ) -> HttpResponse:
-    """The asset's video (or thumbnail) for a caller already allowed to see it; 404 if none."""
+    """The asset's video for a caller already allowed to see it; 404 if none.
+
+    The video is its web rendition when there is one (``videos.renditions``), else the
+    original; ``?original=1`` asks for the original whatever exists. ``thumbnail`` gives
+    the poster (or the first thumbnail, before renditions were made), ``preview`` the
+    gallery's preview loop (404 until it is made).
+    """
     if asset is None or (thumbnail and not asset.thumbnail):
         raise Http404("No video yet.")
     if thumbnail:
+        # The poster replaces the first thumbnail under another name: a new ETag.
+        tag = "poster" if asset.thumbnail.name.startswith("posters/") else "thumb"
         return serve_file(
             request,
             asset.thumbnail,
             content_type="image/jpeg",
-            etag=f"{asset.sha256}-thumb",
-            modified=asset.created_at,
+            etag=f"{asset.sha256}-{tag}",
+            modified=asset.renditions_at or asset.created_at,
         )
+    kind = RenditionKind.PREVIEW if preview else RenditionKind.WEB
+    if preview or not wants_original(request):
+        rendition = VideoRendition.objects.filter(asset=asset, kind=kind).first()
+        if rendition is not None:
+            return serve_file(
+                request,
+                rendition.file,
+                content_type="video/mp4",
+                etag=f"{asset.sha256}-{kind}",
+                modified=rendition.created_at,
+            )
+        if preview:
+            raise Http404("No preview yet.")
     return serve_file(
         request, asset.file, content_type="video/mp4", etag=asset.sha256, modified=asset.created_at
     )

@@ -34,11 +34,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, F, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Aggregate, Count, DurationField, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from videos.models import ACTIVE_JOB_STATUSES, JobStatus, VideoJob
+from videos.models import (
+    ACTIVE_JOB_STATUSES,
+    JobStatus,
+    RenditionKind,
+    VideoAsset,
+    VideoJob,
+    VideoRendition,
+)
 
 PERCENTILES = {"p50_seconds": 0.5, "p95_seconds": 0.95}
 MAX_DAYS = 366
@@ -191,4 +198,96 @@ def video_job_stats(*, days: int = 30, now: datetime | None = None) -> dict[str,
             {"date": day.isoformat(), **day_rows.get(day, _empty_summary())}
             for day in (first_day + timedelta(days=n) for n in range(days))
         ],
+    }
+
+
+# --- Storage and renditions (videos.renditions) --------------------------------------------
+
+
+def _float_percentile(values: QuerySet, field: str, *, count: int, fraction: float) -> float:
+    """``percentile_cont`` of ``field`` over ``values`` (``count`` non-null rows) by offset."""
+    position = fraction * (count - 1)
+    lower = math.floor(position)
+    pair = list(
+        values.exclude(**{f"{field}__isnull": True})
+        .order_by(field)
+        .values_list(field, flat=True)[lower : lower + 2]
+    )
+    if len(pair) == 1 or position == lower:
+        return pair[0]
+    return pair[0] + (pair[1] - pair[0]) * (position - lower)
+
+
+def video_storage_stats() -> dict[str, Any]:
+    """What our storage holds and what renditions save, over every stored video (all time).
+
+    Returns::
+
+        {"assets": n, "assets_with_renditions": n, "web_renditions": n,
+         "bytes_stored": {"originals", "web", "preview", "total"},
+         "bytes_saved": bytes a viewer no longer downloads: each original minus its web
+                        rendition, summed over the videos that have one,
+         "saved_fraction": bytes_saved / those originals' bytes (4 decimals) or None,
+         "rendition_seconds": {"p50", "p95": seconds to make one video's renditions,
+                               "per_video_second": their total over the videos' seconds}}
+
+    Percentiles as ``video_job_stats``'s (``percentile_cont``); ``None`` with no data.
+    """
+    assets = VideoAsset.objects.order_by()
+    originals = assets.aggregate(
+        count=Count("id"),
+        bytes=Coalesce(Sum("bytes"), 0),
+        made=Count("id", filter=Q(renditions_at__isnull=False, renditions_error="")),
+        timed=Count("id", filter=Q(renditions_seconds__isnull=False)),
+        seconds=Sum("renditions_seconds"),
+        video_seconds=Sum("duration", filter=Q(renditions_seconds__isnull=False)),
+    )
+    by_kind = {
+        row["kind"]: row
+        for row in VideoRendition.objects.order_by()
+        .values("kind")
+        .annotate(n=Count("id"), bytes=Sum("bytes"))
+    }
+    web = VideoRendition.objects.filter(kind=RenditionKind.WEB).aggregate(
+        rendered=Coalesce(Sum("bytes"), 0), originals=Coalesce(Sum("asset__bytes"), 0)
+    )
+    saved = web["originals"] - web["rendered"]
+    stored = {
+        "originals": originals["bytes"],
+        "web": by_kind.get(RenditionKind.WEB, {}).get("bytes") or 0,
+        "preview": by_kind.get(RenditionKind.PREVIEW, {}).get("bytes") or 0,
+    }
+    stored["total"] = sum(stored.values())
+    timed = originals["timed"]
+    percentiles: dict[str, float | None] = {}
+    for name, fraction in PERCENTILES.items():
+        if not timed:
+            percentiles[name.removesuffix("_seconds")] = None
+        elif connection.vendor == "postgresql":
+            value = assets.aggregate(
+                p=PercentileCont(
+                    F("renditions_seconds"),
+                    fraction=fraction,
+                    filter=Q(renditions_seconds__isnull=False),
+                    output_field=FloatField(),
+                )
+            )["p"]
+            percentiles[name.removesuffix("_seconds")] = round(value, 3)
+        else:
+            value = _float_percentile(assets, "renditions_seconds", count=timed, fraction=fraction)
+            percentiles[name.removesuffix("_seconds")] = round(value, 3)
+    video_seconds = originals["video_seconds"] or 0
+    return {
+        "assets": originals["count"],
+        "assets_with_renditions": originals["made"],
+        "web_renditions": by_kind.get(RenditionKind.WEB, {}).get("n", 0),
+        "bytes_stored": stored,
+        "bytes_saved": saved,
+        "saved_fraction": round(saved / web["originals"], 4) if web["originals"] else None,
+        "rendition_seconds": {
+            **percentiles,
+            "per_video_second": (
+                round(originals["seconds"] / video_seconds, 4) if video_seconds else None
+            ),
+        },
     }

@@ -27,8 +27,9 @@ from django.utils import timezone
 from common.api import absolute_url
 from common.owners import Owner
 from dreams.models import AbstractDream
-from dreams.selectors import dream_row
-from dreams.services import dream_thumbnail_path, dream_video_path
+from dreams.selectors import VIDEO_CREDENTIALS, VIDEO_PREVIEW_READY, dream_row
+from dreams.services import dream_preview_path, dream_thumbnail_path, dream_video_path
+from videos.credentials import credentials_public
 
 Row = Mapping[str, Any]
 Presenter = Callable[[AbstractDream | Row], dict[str, Any]]
@@ -90,6 +91,7 @@ def dream_presenter(request: HttpRequest | None) -> Presenter:
     """
     video_before, video_after = id_url_template(dream_video_path, request)
     thumb_before, thumb_after = id_url_template(dream_thumbnail_path, request)
+    preview_before, preview_after = id_url_template(dream_preview_path, request)
     zone = timezone.get_current_timezone() if settings.USE_TZ else None
     in_utc = zone is not None and getattr(zone, "key", None) == "UTC"
     viewer: list[Owner | None] = []  # who is asking, looked up once and only when needed
@@ -123,9 +125,13 @@ def dream_presenter(request: HttpRequest | None) -> Presenter:
         if row["video_asset_id"]:
             video_url = f"{video_before}{dream_id}{video_after}"
             thumbnail_url = f"{thumb_before}{dream_id}{thumb_after}"
+            preview_url = (
+                f"{preview_before}{dream_id}{preview_after}" if row[VIDEO_PREVIEW_READY] else None
+            )
         else:
             video_url = row["video_url"] or None
             thumbnail_url = row["thumbnail_url"] or None
+            preview_url = None
         return {
             "id": dream_id,
             "title": _text(row["title"]),
@@ -141,6 +147,7 @@ def dream_presenter(request: HttpRequest | None) -> Presenter:
             "analysis_status": _text(row["analysis_status"]),
             "video_url": video_url,
             "thumbnail_url": thumbnail_url,
+            "preview_url": preview_url,
             "video_prompt": _text(row["video_prompt"]),
             "video_duration": _number(row["video_duration"]),
             "video_status": _text(row["video_status"]),
@@ -150,6 +157,9 @@ def dream_presenter(request: HttpRequest | None) -> Presenter:
             "storage": str(row["storage"]),
             "created_at": moment(row["created_at"]),
             "updated_at": moment(row["updated_at"]),
+            "video_credentials": (
+                credentials_public(row[VIDEO_CREDENTIALS]) if row["video_asset_id"] else None
+            ),
         }
 
     return present

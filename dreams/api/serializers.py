@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from common.api import absolute_url
@@ -29,21 +29,20 @@ from dreams.models import (
 )
 from dreams.ownership import owns_dream
 from dreams.search import QUERY_MAX_CHARS, JournalFilters
-from dreams.services import dream_thumbnail_path, dream_video_path
+from dreams.services import dream_preview_path, dream_thumbnail_path, dream_video_path
 from dreams.tags import normalise_tag, normalise_tags, tags_problem
 from videos.api.serializers import (
+    GenerationChoicesMixin,
     GenerationOptionsSerializer,
     VideoJobSerializer,
     validate_fetchable_url,
 )
 from videos.catalog import (
     DEFAULT_DURATION_SECONDS,
-    DEFAULT_RATIO,
     MAX_DURATION_SECONDS,
-    MAX_SEED,
     MIN_DURATION_SECONDS,
-    RATIOS,
 )
+from videos.credentials import credentials_public
 from videos.prompts import utf16_len
 
 ANALYSIS_MAX_BYTES = 16 * 1024
@@ -107,6 +106,14 @@ def _analysis_symbols(items: Any) -> None:
             )
 
 
+def _item_too_long(key: str, item: str) -> str:
+    """Which item is too long, and by how much: "a 300-character keyword" is told as such."""
+    noun = {"emotions": "emotion", "keywords": "keyword"}.get(key, "item")
+    shown = item[:20].rstrip() + "…"
+    limit = ANALYSIS_ITEM_MAX_CHARS
+    return f"Each {noun} is at most {limit} characters; “{shown}” has {len(item)}."
+
+
 def validate_analysis(value: Any) -> dict:
     """A client's analysis: a JSON object of at most 16 KB whose known keys are bounded.
 
@@ -130,8 +137,8 @@ def validate_analysis(value: Any) -> dict:
             raise serializers.ValidationError({key: "Must be a list of strings."})
         if len(items) > ANALYSIS_LIST_MAX_ITEMS:
             raise serializers.ValidationError({key: "At most 20 items."})
-        if any(len(i) > ANALYSIS_ITEM_MAX_CHARS for i in items):
-            raise serializers.ValidationError({key: "Each item is at most 50 characters."})
+        if too_long := next((i for i in items if len(i) > ANALYSIS_ITEM_MAX_CHARS), None):
+            raise serializers.ValidationError({key: _item_too_long(key, too_long)})
     if "symbols" in value:
         _analysis_symbols(value["symbols"])
     _analysis_string(value, "mood", ANALYSIS_MOOD_MAX_CHARS)
@@ -261,12 +268,45 @@ class DreamUpdateSerializer(DreamInputSerializer):
     )
 
 
-class DreamWithVideoInputSerializer(DreamInputSerializer):
+class DreamWithVideoInputSerializer(GenerationChoicesMixin, DreamInputSerializer):
+    """A dream and its video's choices (model, ratio, ``video_duration``, audio, style,
+    seed), checked together for the model (``GenerationChoicesMixin``)."""
+
+    duration_field = "video_duration"
     generate_video = serializers.BooleanField(default=True)
-    ratio = serializers.ChoiceField(choices=RATIOS, default=DEFAULT_RATIO)
-    seed = serializers.IntegerField(required=False, min_value=0, max_value=MAX_SEED)
+    video_duration = serializers.IntegerField(
+        required=False, help_text="Seconds the model accepts; default: the model's."
+    )
     video_url = None
     thumbnail_url = None
+
+
+class VideoCredentialsSerializer(serializers.Serializer):
+    """What the stored video's Content Credentials (C2PA manifest) say (``videos.credentials``)."""
+
+    ai_generated = serializers.BooleanField(
+        help_text="Made by an AI model or algorithm (our generators, or an upload whose valid "
+        'manifest says so): pages label it "AI-generated".'
+    )
+    origin = serializers.ChoiceField(
+        choices=["generated", "uploaded"],
+        allow_null=True,
+        help_text="`generated`: one of our providers made it and we signed it; `uploaded`: a "
+        "file or URL someone gave us, kept with whatever manifest it brought.",
+    )
+    generator = serializers.CharField(allow_null=True, help_text="The manifest's software agent.")
+    model = serializers.CharField(allow_null=True)
+    digital_source_type = serializers.CharField(
+        allow_null=True, help_text="An IPTC digital source type URI."
+    )
+    signed_at = serializers.CharField(allow_null=True, help_text="ISO 8601.")
+    issuer = serializers.CharField(allow_null=True, help_text="Who issued the signing certificate.")
+    signature = serializers.ChoiceField(
+        choices=["valid", "untrusted", "invalid", "missing"],
+        help_text="`valid`: intact and signed by a trusted certificate; `untrusted`: intact, "
+        "but the certificate is on no trust list we know; `invalid`: altered or unreadable; "
+        "`missing`: no manifest.",
+    )
 
 
 class DreamSerializer(serializers.Serializer):
@@ -299,8 +339,16 @@ class DreamSerializer(serializers.Serializer):
             "`ready` (the LLM analyst's), `failed` (it could not: the local reading stays)."
         ),
     )
-    video_url = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField(
+        help_text=(
+            "The stored video: its web rendition when made, else the original "
+            "(add `?original=1` for the original)."
+        )
+    )
     thumbnail_url = serializers.SerializerMethodField()
+    preview_url = serializers.SerializerMethodField(
+        help_text="A ~2 s silent preview loop (≤ 320 px wide); null until it is made."
+    )
     video_prompt = serializers.CharField()
     video_duration = serializers.IntegerField()
     video_status = serializers.CharField()
@@ -310,6 +358,9 @@ class DreamSerializer(serializers.Serializer):
     storage = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    video_credentials = serializers.SerializerMethodField(
+        help_text="The stored video's Content Credentials; null without a stored video."
+    )
 
     def to_representation(self, dream: AbstractDream) -> dict[str, Any]:
         data = super().to_representation(dream)
@@ -342,8 +393,20 @@ class DreamSerializer(serializers.Serializer):
             return absolute_url(self.context.get("request"), dream_thumbnail_path(dream.pk))
         return dream.thumbnail_url or None
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_preview_url(self, dream: AbstractDream) -> str | None:
+        if dream.video_asset_id and dream.video_asset.preview_ready:
+            return absolute_url(self.context.get("request"), dream_preview_path(dream.pk))
+        return None
+
     def get_storage(self, dream: AbstractDream) -> str:
         return dream.storage_tier
+
+    @extend_schema_field(VideoCredentialsSerializer(allow_null=True))
+    def get_video_credentials(self, dream: AbstractDream) -> dict[str, Any] | None:
+        if not dream.video_asset_id:
+            return None
+        return credentials_public(dream.video_asset.credentials)
 
 
 class GenerateVideoInputSerializer(GenerationOptionsSerializer):

@@ -15,6 +15,7 @@ from dreams.api.archive import (
 )
 from dreams.api.calendar import DreamCalendarView
 from dreams.api.insights import InsightsView
+from dreams.api.reports import DreamReportView
 from dreams.api.suggestions import DreamSuggestionsView
 from dreams.api.views import (
     DreamViewSet,
@@ -53,5 +54,6 @@ urlpatterns = [
     path("dreams/calendar", DreamCalendarView.as_view(), name="dream-calendar"),
     path("dreams/suggestions", DreamSuggestionsView.as_view(), name="dream-suggestions"),
     path("insights", InsightsView.as_view(), name="insights-api"),
+    path("dreams/<str:dream_id>/report", DreamReportView.as_view(), name="dream-report"),
     *router.urls,
 ]

@@ -25,6 +25,7 @@ from common.parsers import SafeJSONParser
 from common.throttling import WRITE_THROTTLES
 from dreams import selectors, services
 from dreams.accounts import account_register
+from dreams.api.gallery import GalleryFilterSerializer, api_gallery_filters
 from dreams.api.representation import dream_representation, dream_representations
 from dreams.api.serializers import (
     DreamInputSerializer,
@@ -43,6 +44,7 @@ from dreams.api.serializers import (
     journal_filters,
 )
 from dreams.caching import dream_etag, dream_policy, gallery_response, journal_etag
+from dreams.gallery import gallery_filter
 from dreams.models import DemoDream, StorageTier
 from dreams.selectors import Scope
 from dreams.storage.writer import StoredDream, dream_store
@@ -184,14 +186,20 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         ).data
         return self._stored_response(request, stored, body)
 
-    @extend_schema(parameters=CURSOR_PARAMETERS, responses=DreamPageSerializer)
+    @extend_schema(
+        parameters=[GalleryFilterSerializer, *CURSOR_PARAMETERS], responses=DreamPageSerializer
+    )
     @action(detail=False, methods=["get"], url_path="public/gallery")
     def gallery(self, request: Request) -> Response:
-        """Public, approved dreams with a ready video, newest first."""
+        """Public, approved dreams with a ready video, newest first; ``mood`` and
+        ``symbol`` narrow it (an unknown mood is a 400 naming the moods allowed)."""
+        filters = api_gallery_filters(request.query_params)
         return gallery_response(
             request,
             view=self,
-            build=lambda: self._paginate(request, selectors.dream_gallery_rows()),
+            build=lambda: self._paginate(
+                request, gallery_filter(selectors.dream_gallery_rows(), filters)
+            ),
         )
 
 
@@ -241,14 +249,16 @@ class GenerateVideoView(OwnerMixin, APIView):
 
     @extend_schema(request=GenerateVideoInputSerializer, responses={202: JobEnvelopeSerializer})
     def post(self, request: Request) -> Response:
-        """Start generating a video from a prompt, optionally for one of the caller's dreams."""
+        """Start generating a video from a prompt, optionally for one of the caller's dreams.
+
+        ``model``, ``ratio``, ``duration``, ``audio`` and ``style`` are checked together
+        for the model (``GET /api/ai/models`` lists what each accepts): a 400 names the
+        field and the values allowed."""
         data = validated(GenerateVideoInputSerializer, request)
         owner = self.owner(request, create=True)
         options = {
-            "prompt": data["prompt"],
-            "duration": data["duration"],
-            "ratio": data["ratio"],
-            "seed": data.get("seed"),
+            name: data.get(name)
+            for name in ("prompt", "duration", "ratio", "seed", "model", "audio", "style")
         }
         if "dream_id" in data:
             dream = selectors.dream_get(owner=owner, dream_id=data["dream_id"])

@@ -47,6 +47,7 @@ from dreams.archive.layout import (
     video_name,
 )
 from dreams.models import Dream, ExportStatus, JournalExport
+from dreams.notices import journal_export_ready_notify
 from videos.models import VideoAsset
 
 logger = logging.getLogger(__name__)
@@ -301,14 +302,18 @@ def journal_export_build(*, export_id: str) -> None:
             storage.delete(name)
         return
     now = timezone.now()
-    finished = JournalExport.objects.filter(pk=export_id, status=ExportStatus.RUNNING).update(
-        status=ExportStatus.READY,
-        file=name,
-        bytes=size,
-        dream_count=archive.dream_count,
-        finished_at=now,
-        expires_at=now + timedelta(seconds=settings.EXPORT_EXPIRY_SECONDS),
-    )
+    export.expires_at = now + timedelta(seconds=settings.EXPORT_EXPIRY_SECONDS)
+    with transaction.atomic():  # ready, and its owner told, together
+        finished = JournalExport.objects.filter(pk=export_id, status=ExportStatus.RUNNING).update(
+            status=ExportStatus.READY,
+            file=name,
+            bytes=size,
+            dream_count=archive.dream_count,
+            finished_at=now,
+            expires_at=export.expires_at,
+        )
+        if finished:
+            journal_export_ready_notify(export=export)
     if not finished:  # the export (or its account) was deleted meanwhile: keep no file
         storage.delete(name)
 

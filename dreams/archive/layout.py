@@ -149,6 +149,7 @@ class ArchivedDreamSerializer(DreamSerializer):
     video_url = None
     thumbnail_url = None
     storage = None
+    video_credentials = None  # the video file carries its own C2PA manifest
     video = serializers.SerializerMethodField()
 
     def _owns(self, dream: AbstractDream) -> bool:

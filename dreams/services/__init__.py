@@ -28,11 +28,13 @@ from dreams.services.dream import (
     initial_moderation_status,
 )
 from dreams.services.video import (
+    dream_preview_path,
     dream_thumbnail_path,
     dream_video_generate,
     dream_video_path,
     dream_video_store,
     dream_video_sync,
+    dreams_video_refreshed,
 )
 
 __all__ = [
@@ -48,12 +50,14 @@ __all__ = [
     "dream_create_replayed",
     "dream_create_with_video",
     "dream_delete",
+    "dream_preview_path",
     "dream_thumbnail_path",
     "dream_update",
     "dream_video_generate",
     "dream_video_path",
     "dream_video_store",
     "dream_video_sync",
+    "dreams_video_refreshed",
     "initial_moderation_status",
     "password_reset_email_queue",
     "password_reset_email_send",

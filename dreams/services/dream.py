@@ -18,7 +18,7 @@ from dreams.models import AbstractDream, AnalysisStatus, DemoDream, Dream, Moder
 from dreams.ownership import dream_model_for, dreams_of, job_subject
 from dreams.services.analysis import dream_analysis_queue, wants_llm_analysis
 from dreams.services.video import dream_video_generate, dream_video_path, dream_video_store
-from videos.catalog import DEFAULT_DURATION_SECONDS, DEFAULT_RATIO
+from videos.catalog import DEFAULT_DURATION_SECONDS, GenerationChoiceError, default_model
 from videos.jobs.control import video_jobs_cancel_for
 from videos.jobs.submission import OverLimit
 from videos.models import VideoJob
@@ -120,14 +120,18 @@ def dream_create_with_video(
     analysis: dict[str, Any] | None = None,
     video_prompt: str = "",
     video_duration: int = DEFAULT_DURATION_SECONDS,
-    ratio: str = DEFAULT_RATIO,
+    ratio: str | None = None,
     seed: int | None = None,
+    model: str | None = None,
+    audio: bool | None = None,
+    style: str | None = None,
     is_public: bool = False,
     **details: Any,
 ) -> tuple[AbstractDream, VideoJob | None]:
     """Create a dream and (unless ``generate_video`` is false) queue its video, atomically.
 
-    The prompt is built from the dream when none is given. Raises
+    The prompt is built from the dream when none is given; ``model``, ``ratio``,
+    ``audio``, ``style`` and ``seed`` are the video's choices (``videos.catalog``). Raises
     ``JobLimitExceeded`` (and saves nothing) when the owner has too many jobs in flight.
     """
     # The video starts now, so its prompt comes from the local reading (or the client's);
@@ -150,7 +154,15 @@ def dream_create_with_video(
     job = None
     if generate_video:
         job = dream_video_generate(
-            owner=owner, dream=dream, prompt=prompt, duration=video_duration, ratio=ratio, seed=seed
+            owner=owner,
+            dream=dream,
+            prompt=prompt,
+            duration=video_duration,
+            ratio=ratio,
+            seed=seed,
+            model=model,
+            audio=audio,
+            style=style,
         )
     return dream, job
 
@@ -163,12 +175,14 @@ def dream_create_replayed(
 
     ``data`` is what ``dream_store`` journaled. A video over the owner's in-flight cap
     is not started but recorded as failed (``too_many_jobs``), so the owner sees it and
-    can start it again. Raises ``ValidationError`` when the data no longer validates.
+    can start it again; video choices the site no longer offers (a model disabled
+    meanwhile) give the default model's video. Raises ``ValidationError`` when the data
+    no longer validates.
     """
     data = dict(data)
     data.setdefault("dreamt_on", timezone.localdate(created_at))  # journaled before it existed
     generate = data.pop("generate_video", False)
-    ratio, seed = data.pop("ratio", DEFAULT_RATIO), data.pop("seed", None)
+    choices = {name: data.pop(name, None) for name in ("ratio", "seed", "model", "audio", "style")}
     video_url = data.pop("video_url", "")
     if generate and not data.get("video_prompt"):
         data["video_prompt"] = build_video_prompt(
@@ -187,15 +201,24 @@ def dream_create_replayed(
     if video_url:
         dream_video_store(owner=owner, dream=dream, source_url=video_url, over_limit=OverLimit.FAIL)
     elif generate:
-        dream_video_generate(
-            owner=owner,
-            dream=dream,
-            prompt=dream.video_prompt,
-            duration=dream.video_duration,
-            ratio=ratio,
-            seed=seed,
-            over_limit=OverLimit.FAIL,
-        )
+        try:
+            dream_video_generate(
+                owner=owner,
+                dream=dream,
+                prompt=dream.video_prompt,
+                duration=dream.video_duration,
+                **choices,
+                over_limit=OverLimit.FAIL,
+            )
+        except GenerationChoiceError:
+            # The site's models changed while the record waited: the default model's video.
+            dream_video_generate(
+                owner=owner,
+                dream=dream,
+                prompt=dream.video_prompt,
+                duration=default_model().closest_duration(dream.video_duration),
+                over_limit=OverLimit.FAIL,
+            )
     return dream
 
 
@@ -252,6 +275,9 @@ def dream_update(*, owner: Owner, dream: AbstractDream, data: dict[str, Any]) ->
         # A changed dream is looked at again; a rejected one only once its owner changed it.
         dream.moderation_status = ModerationStatus.PENDING
         changed.add("moderation_status")
+    if "moderation_status" in changed and dream.moderation_status == ModerationStatus.PENDING:
+        dream.review_requested_at = timezone.now()  # back in the queue (dreams.stats)
+        changed.add("review_requested_at")
     dream.updated_at = timezone.now()
     dream.save(update_fields=[*sorted(changed), "updated_at"])
     if reanalyse:

@@ -16,7 +16,6 @@ from common.owners import Owner
 from dreams.caching import gallery_changed
 from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus, VideoStatus
 from dreams.ownership import job_subject
-from videos.catalog import DEFAULT_RATIO
 from videos.jobs.submission import OverLimit, video_ingest_submit, video_job_submit_generation
 from videos.models import JobStatus, VideoJob
 
@@ -30,6 +29,10 @@ def dream_video_path(dream_id: uuid.UUID | str) -> str:
 
 def dream_thumbnail_path(dream_id: uuid.UUID | str) -> str:
     return reverse("dream-thumbnail", kwargs={"dream_id": dream_id})
+
+
+def dream_preview_path(dream_id: uuid.UUID | str) -> str:
+    return reverse("dream-preview", kwargs={"dream_id": dream_id})
 
 
 def _strings(value: Any) -> list[str]:
@@ -61,17 +64,22 @@ def dream_video_generate(
     owner: Owner,
     dream: AbstractDream,
     prompt: str,
-    duration: int,
-    ratio: str = DEFAULT_RATIO,
+    duration: int | None = None,
+    ratio: str | None = None,
     seed: int | None = None,
+    model: str | None = None,
+    audio: bool | None = None,
+    style: str | None = None,
     over_limit: OverLimit = OverLimit.RAISE,
 ) -> VideoJob:
     """Queue a generated video for ``dream``; the dream shows the job's progress from now on.
 
     The prompt and duration become the dream's only with the video they made (see
     ``dream_video_sync``): a job that fails or is cancelled changes nothing anyone sees.
-    Over the owner's in-flight cap ``over_limit`` decides (``videos.jobs.submission``):
-    by default raise ``JobLimitExceeded``.
+    Choices left as None take the model's defaults (``videos.catalog``); a combination
+    the model refuses raises ``GenerationChoiceError``. Over the owner's in-flight cap
+    ``over_limit`` decides (``videos.jobs.submission``): by default raise
+    ``JobLimitExceeded``.
     """
     job = video_job_submit_generation(
         owner=owner,
@@ -80,6 +88,9 @@ def dream_video_generate(
         duration=duration,
         ratio=ratio,
         seed=seed,
+        model=model,
+        audio=audio,
+        style=style,
         hints=_render_hints(dream),
         over_limit=over_limit,
     )
@@ -135,6 +146,21 @@ _DREAM_STATUS_FOR_JOB = {
 }
 
 
+def dreams_video_refreshed(*, asset_id: uuid.UUID) -> int:
+    """The video of the dreams showing asset ``asset_id`` changed without a job (a web
+    rendition, preview loop or poster was made; its credentials were re-read): their
+    ``updated_at`` moves, so validators (ETags) and the gallery's cache name the new
+    state. Returns how many dreams show it."""
+    now = timezone.now()
+    touched = sum(
+        model.objects.filter(video_asset_id=asset_id).update(updated_at=now)
+        for model in (Dream, DemoDream)
+    )
+    if touched:
+        gallery_changed()
+    return touched
+
+
 def dream_video_sync(*, job: VideoJob) -> None:
     """Make the job's dream show the state of its latest job (older jobs never win).
 
@@ -167,6 +193,14 @@ def dream_video_sync(*, job: VideoJob) -> None:
                     then=Value(ModerationStatus.PENDING),
                 ),
                 default=F("moderation_status"),
+            )
+            fields["review_requested_at"] = Case(  # back in the queue (dreams.stats)
+                When(
+                    is_public=True,
+                    moderation_status=ModerationStatus.APPROVED,
+                    then=Value(timezone.now()),
+                ),
+                default=F("review_requested_at"),
             )
         fields |= {
             "video_status": VideoStatus.READY,

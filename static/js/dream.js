@@ -4,6 +4,7 @@
 
 import { flashNext, toast } from "./app.js";
 import { dreamVideoService as service } from "./dreamVideoService.js";
+import { VideoOptions } from "./videoOptions.js";
 
 const data = JSON.parse(document.getElementById("dream-data").textContent);
 const $ = (selector) => document.querySelector(selector);
@@ -48,6 +49,23 @@ function setBusy(on) {
   for (const button of document.querySelectorAll("[data-generate]")) button.disabled = on;
 }
 
+// A new video brings its own Content Credentials (the "AI-generated" label and details):
+// the block comes from a fresh copy of this page, so its words have one home (the template).
+let credentialsOf = null;
+
+async function refreshCredentials() {
+  try {
+    const response = await fetch(window.location.pathname, { headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.querySelector("[data-credentials]");
+    document.querySelector("[data-credentials]")?.remove();
+    if (fresh) player.after(document.importNode(fresh, true));
+  } catch {
+    // Offline for a moment: the label is on the page at the next visit.
+  }
+}
+
 /** Show the page as `job` says (null: no job). */
 function render(job) {
   const status = job ? job.status : "none";
@@ -58,13 +76,21 @@ function render(job) {
   if (regenerate) regenerate.hidden = active || !hasVideo;
   if (active) {
     const percent = Math.round((job.progress || 0) * 100);
+    // No percentage (queued, or a provider that gives none): a moving, indeterminate bar.
+    const indeterminate = !(percent > 0);
     progressLabel.textContent = LABELS[status];
-    progressPercent.textContent = percent > 0 ? `${percent}%` : "";
-    progressBar.setAttribute("aria-valuenow", String(percent));
-    progressFill.style.width = `${percent}%`;
+    progressPercent.textContent = indeterminate ? "" : `${percent}%`;
+    progressBar.classList.toggle("is-indeterminate", indeterminate);
+    if (indeterminate) progressBar.removeAttribute("aria-valuenow");
+    else progressBar.setAttribute("aria-valuenow", String(percent));
+    progressFill.style.width = indeterminate ? "" : `${percent}%`;
     announce(`${LABELS[status]}…`);
   }
   if (status === "succeeded" && job.video_url) {
+    if (credentialsOf !== job.id) {
+      credentialsOf = job.id;
+      refreshCredentials();
+    }
     hasVideo = true;
     video.poster = job.thumbnail_url ? versioned(job.thumbnail_url, job.id) : "";
     video.src = versioned(job.video_url, job.id);
@@ -110,12 +136,50 @@ async function follow(job) {
   }
 }
 
-async function generate() {
+// A portrait video (720:1280, 1080:1920) gets a tall player rather than a 16:9 box.
+function fitPlayer() {
+  player.classList.toggle("is-portrait", video.videoHeight > video.videoWidth);
+}
+video.addEventListener("loadedmetadata", fitPlayer);
+if (video.readyState >= 1) fitPlayer(); // already known before this module ran
+
+// --- The video's choices -----------------------------------------------------------------
+// The side card's controls (videoOptions.js) choose model, style, shape, length and sound;
+// the editor sends its own choices along in the query string (`?generate=1&model=…`).
+
+const optionsBox = $("[data-video-options]");
+let videoOptions = null;
+
+/** The choices the editor sent with `?generate=1`, removed from the address once read. */
+function takeQueryChoices(params) {
+  const choices = {};
+  for (const name of ["model", "style", "ratio", "duration", "audio"]) {
+    const value = params.get(name);
+    params.delete(name);
+    if (value === null || value === "") continue;
+    if (name === "duration") choices.duration = Number(value);
+    else if (name === "audio") choices.audio = value === "1";
+    else choices[name] = value;
+  }
+  return choices;
+}
+
+async function startVideoOptions(initial) {
+  if (!optionsBox) return;
+  try {
+    videoOptions = await new VideoOptions(optionsBox, { initial }).ready();
+  } catch {
+    const status = optionsBox.querySelector("[data-video-options-status]");
+    if (status) status.textContent = "The video options could not be loaded: the defaults will be used.";
+  }
+}
+
+async function generate(choices = null) {
   setBusy(true);
   try {
     const job = await service.generateVideoForDream(data.dream_id, {
       prompt: data.prompt,
-      duration: data.duration,
+      ...(choices || (videoOptions ? videoOptions.values() : {})),
     });
     await follow(job);
   } catch (error) {
@@ -291,6 +355,9 @@ async function toggleShare(button) {
     reason.hidden = !(key === "rejected" && dream.moderation_reason);
     $("[data-share-reason-text]").textContent = dream.moderation_reason || "";
     button.textContent = dream.is_public ? "Make private" : "Make public";
+    // Only a gallery dream can be shared: made private, its Share button goes too.
+    const shareLink = $("[data-share-link-box]");
+    if (shareLink) shareLink.hidden = key !== "approved" || dream.video_status !== "ready";
     toast(dream.is_public ? "Shared. A moderator will look at it soon." : "Now private.");
   } catch (error) {
     toast(error.message);
@@ -335,12 +402,15 @@ const params = new URLSearchParams(window.location.search);
 if (params.has("generate")) {
   // Sent here by the editor: start the new video once, then forget the request.
   params.delete("generate");
+  const choices = takeQueryChoices(params);
   const query = params.toString();
   window.history.replaceState(null, "", window.location.pathname + (query ? `?${query}` : ""));
+  startVideoOptions(choices);
   const active = currentJob && ["queued", "running", "ingesting"].includes(currentJob.status);
   if (active) follow(currentJob);
-  else generate();
+  else generate(choices);
 } else {
+  startVideoOptions({ ...(data.choices || {}), duration: data.duration });
   follow(currentJob);
 }
 followAnalysis();

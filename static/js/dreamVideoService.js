@@ -192,6 +192,46 @@ function detailsFrom(data) {
   };
 }
 
+/**
+ * A dream's `video_credentials` (null without a stored video): what the video's Content
+ * Credentials (its signed C2PA manifest) say. Show "AI-generated" when `ai_generated`.
+ *
+ * @typedef {object} VideoCredentials
+ * @property {boolean} ai_generated      made by an AI model or algorithm (label it)
+ * @property {?string} origin            "generated" (by our providers, signed by us) or
+ *                                       "uploaded" (a file or URL, kept as it came)
+ * @property {?string} generator         the manifest's software agent, e.g. "RunwayML gen4.5"
+ * @property {?string} model             e.g. "gen4.5", "demo-renderer-1"
+ * @property {?string} digital_source_type  an IPTC URI (…/trainedAlgorithmicMedia, …)
+ * @property {?string} signed_at         ISO 8601
+ * @property {?string} issuer            who issued the signing certificate
+ * @property {string} signature          "valid" | "untrusted" | "invalid" | "missing"
+ */
+
+/**
+ * A video's choices as the API names them, from snake_case or camelCase keys; absent ones
+ * stay undefined (the model's defaults apply). Which combinations a model accepts:
+ * `listModels()`.
+ *
+ * @typedef {object} VideoChoices
+ * @property {string} [model]           e.g. "gen4.5", "veo3.1"
+ * @property {string} [ratio]           pixel ratio, e.g. "1280:720" or "720:1280"
+ * @property {number} [video_duration]  seconds (alias `videoDuration`)
+ * @property {boolean} [audio]          sound, only for models with `audio: true`
+ * @property {string} [style]           a style preset id, e.g. "noir"
+ * @property {number} [seed]
+ */
+function videoChoicesFrom(data) {
+  return {
+    model: data.model,
+    ratio: data.ratio,
+    video_duration: data.video_duration ?? data.videoDuration,
+    audio: data.audio,
+    style: data.style,
+    seed: data.seed,
+  };
+}
+
 function withoutUndefined(object) {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }
@@ -281,14 +321,16 @@ export class DreamVideoService {
     return this.request("GET", url, { signal });
   }
 
+  /** One dream; its `video_credentials` is a {@link VideoCredentials} or null. */
   getDream(dreamId, { signal } = {}) {
     return this.request("GET", `/api/dreams/${dreamId}`, { signal });
   }
 
-  /** Public, approved dreams with a ready video, newest first. */
-  gallery({ cursor, pageSize, signal } = {}) {
+  /** Public, approved dreams with a ready video, newest first; `mood` (one of the mood
+   *  words) and `symbol` (one motif) narrow it. */
+  gallery({ cursor, pageSize, mood, symbol, signal } = {}) {
     return this.request("GET", "/api/dreams/public/gallery", {
-      query: { cursor, page_size: pageSize },
+      query: { cursor, page_size: pageSize, mood, symbol },
       signal,
     });
   }
@@ -363,11 +405,26 @@ export class DreamVideoService {
   }
 
   /**
+   * Report a public dream to the moderators: `reason` is one of `spam`, `harassment`,
+   * `sexual`, `violence`, `personal_info`, `other`; `text` is optional (at most 500
+   * characters). Resolves to `{id, dream_id, reason, status, created_at}`. Errors: 400
+   * (`fields.reason` / `fields.text`), 403 (your own dream), 404 (not in the gallery),
+   * 409 (your earlier report is still open), 429 (too many reports for now).
+   */
+  reportDream(dreamId, { reason, text, signal } = {}) {
+    return this.request("POST", `/api/dreams/${encodeURIComponent(dreamId)}/report`, {
+      json: withoutUndefined({ reason, text }),
+      signal,
+    });
+  }
+
+  /**
    * Create a dream, optionally generating its video at once (POST /api/dreams/with-video).
    * Accepts `analysis`, or `emotions`/`keywords` lists; `generateVideo` (or
    * `generate_video`); the dream's details (`DreamDetails`: `dreamt_on`, `lucid`,
-   * `nightmare`, `recurring`, `clarity`, `sleep_quality`, `tags`). Resolves to
-   * `{dream, video_job}` (`video_job` null without video).
+   * `nightmare`, `recurring`, `clarity`, `sleep_quality`, `tags`); the video's choices
+   * (`VideoChoices`: `model`, `ratio`, `videoDuration`, `audio`, `style`, `seed`).
+   * Resolves to `{dream, video_job}` (`video_job` null without video).
    */
   async createDreamWithVideo(data, { signal } = {}) {
     const generate = data.generateVideo ?? data.generate_video ?? false;
@@ -392,8 +449,7 @@ export class DreamVideoService {
     const json = withoutUndefined({
       ...common,
       generate_video: true,
-      ratio: data.ratio,
-      seed: data.seed,
+      ...videoChoicesFrom(data),
     });
     return this.request("POST", "/api/dreams/with-video", { json, signal });
   }
@@ -420,9 +476,11 @@ export class DreamVideoService {
 
   /**
    * Start generating a (new) video for an existing dream. Without a `prompt` the
-   * dream's stored prompt is used. Resolves to the job.
+   * dream's stored prompt is used. `model`, `ratio`, `duration`, `audio`, `style` and
+   * `seed` are the video's choices (see `listModels`); left out, the model's defaults.
+   * Resolves to the job.
    */
-  async generateVideoForDream(dreamId, { prompt, duration, ratio, seed, signal } = {}) {
+  async generateVideoForDream(dreamId, { prompt, duration, signal, ...choices } = {}) {
     let text = prompt;
     let seconds = duration;
     if (!text) {
@@ -430,7 +488,8 @@ export class DreamVideoService {
       text = dream.video_prompt || fallbackPrompt(dream);
       seconds = seconds ?? dream.video_duration;
     }
-    const json = withoutUndefined({ prompt: text, duration: seconds, ratio, seed, dream_id: dreamId });
+    const { video_duration: _unused, ...rest } = videoChoicesFrom(choices);
+    const json = withoutUndefined({ prompt: text, duration: seconds, ...rest, dream_id: dreamId });
     const body = await this.request("POST", "/api/ai/generate-video", { json, signal });
     return body.job;
   }
@@ -508,6 +567,19 @@ export class DreamVideoService {
     const job = await this.waitForJob(created.video_job.id, { onProgress, signal, intervalMs });
     const dream = await this.getDream(created.dream.id, { signal });
     return { dream, video_job: job };
+  }
+
+  // --- Models and styles -------------------------------------------------------------
+
+  /**
+   * What a generation may ask for here (GET /api/ai/models, public and cached):
+   * `{provider, default_model, default_style, models, styles}`. Each model is `{id, label,
+   * description, default, ratios: [{value, label, width, height}], default_ratio,
+   * durations, default_duration, audio, default_audio, seed}`; each style `{id, label,
+   * description, default}`. A request may only combine what one model lists.
+   */
+  listModels({ signal } = {}) {
+    return this.request("GET", "/api/ai/models", { signal });
   }
 
   // --- Jobs -------------------------------------------------------------------------
@@ -598,6 +670,48 @@ export class DreamVideoService {
       json: withoutUndefined({ password }),
       signal,
     });
+  }
+
+  // --- Notifications (accounts only) ------------------------------------------------
+
+  /**
+   * The caller's notifications, newest first: `{next, previous, results, unread_count}`;
+   * each is `{id, kind, title, body, link, created_at, read_at}` (`read_at` null: unread).
+   */
+  listNotifications({ cursor, pageSize, signal } = {}) {
+    return this.request("GET", "/api/notifications", {
+      query: { cursor, page_size: pageSize },
+      signal,
+    });
+  }
+
+  /** Mark one notification read; resolves to it (someone else's: a 404 DreamVideoError). */
+  markNotificationRead(notificationId, { signal } = {}) {
+    return this.request("POST", `/api/notifications/${encodeURIComponent(notificationId)}/read`, {
+      signal,
+    });
+  }
+
+  /**
+   * Mark every unread notification read, or with `until` (an ISO moment) only those created
+   * by then (what a page showed). Resolves to `{marked, unread_count}`.
+   */
+  markAllNotificationsRead({ until, signal } = {}) {
+    return this.request("POST", "/api/notifications/read-all", {
+      json: withoutUndefined({ until: until || undefined }),
+      signal,
+    });
+  }
+
+  /** Whether notifications are also emailed: `{email_enabled, email}`. */
+  getNotificationSettings({ signal } = {}) {
+    return this.request("GET", "/api/notifications/settings", { signal });
+  }
+
+  /** Turn notification emails on or off (`emailEnabled` or `email_enabled`). */
+  updateNotificationSettings(choices = {}, { signal } = {}) {
+    const json = { email_enabled: Boolean(choices.email_enabled ?? choices.emailEnabled) };
+    return this.request("PATCH", "/api/notifications/settings", { json, signal });
   }
 
   // --- Journal archive (accounts only) -----------------------------------------------

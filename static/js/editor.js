@@ -1,9 +1,10 @@
 // The dream editor: saves through the API, shows DRF's field errors beside their fields,
 // and keeps the unsaved dream in this browser as a draft to offer back after a closed tab.
 
-import { toast } from "./app.js";
+import { flashNext, toast } from "./app.js";
 import { DraftStore, pruneDrafts } from "./drafts.js";
 import { DreamVideoError, dreamVideoService as service } from "./dreamVideoService.js";
+import { VideoOptions } from "./videoOptions.js";
 
 const form = document.getElementById("dream-form");
 const dreamId = form.dataset.dreamId;
@@ -15,6 +16,8 @@ const offer = document.querySelector("[data-draft-offer]");
 const tagList = document.getElementById("tag-suggestions");
 const knownTags = tagList ? [...tagList.options].map((option) => option.value) : [];
 const DRAFT_DELAY_MS = 500;
+const optionsBox = form.querySelector("[data-video-options]");
+let videoOptions = null; // the video's choices, once the model catalog has loaded
 
 // --- Reading the form -------------------------------------------------------------------
 
@@ -342,7 +345,9 @@ async function save(event) {
   busy(true, generate ? "Saving your dream and starting its video…" : "Saving your dream…");
   try {
     let url;
+    const choices = generate && videoOptions ? videoOptions.values() : {};
     if (!dreamId) {
+      const { duration, ...video } = choices;
       const { dream } = await service.createDreamWithVideo({
         title,
         content,
@@ -351,6 +356,7 @@ async function save(event) {
         analysis: emotions.length || keywords.length ? analysisOf(emotions, keywords) : undefined,
         is_public: isPublic,
         generateVideo: generate,
+        ...(generate ? { ...video, videoDuration: duration } : {}),
       });
       url = dreamUrl(dream.id);
     } else {
@@ -363,16 +369,46 @@ async function save(event) {
         is_public: isPublic,
       });
       // The dream page starts the new video, with a prompt built from the saved text.
-      url = dreamUrl(dreamId, generate ? "?generate=1" : "");
+      url = dreamUrl(dreamId, generate ? `?${generateQuery(choices)}` : "");
     }
     keepingDrafts = false; // saved: nothing left to keep, not even on the way out
     clearTimeout(draftTimer);
     drafts.clear();
+    // The next page confirms it (a toast in the page's polite live region).
+    flashNext(dreamId ? "Saved." : "Dream saved.", "success");
     window.location.assign(url);
   } catch (error) {
     submitLabel.textContent = original;
     busy(false);
     showErrors(error);
+  }
+}
+
+// --- The video's choices ----------------------------------------------------------------
+
+/** "generate=1&model=…": what the dream page needs to start the same video. */
+function generateQuery(choices) {
+  const query = new URLSearchParams({ generate: "1" });
+  for (const [name, value] of Object.entries(choices)) {
+    if (value !== undefined) query.set(name, typeof value === "boolean" ? (value ? "1" : "0") : value);
+  }
+  return query.toString();
+}
+
+async function startVideoOptions() {
+  if (!optionsBox) return;
+  const generateSwitch = form.elements.namedItem("generate_video");
+  const follow = () => {
+    optionsBox.hidden = !generateSwitch.checked;
+  };
+  generateSwitch.addEventListener("change", follow);
+  follow();
+  try {
+    videoOptions = await new VideoOptions(optionsBox).ready();
+  } catch {
+    const status = optionsBox.querySelector("[data-video-options-status]");
+    if (status) status.textContent = "The video options could not be loaded: the defaults will be used.";
+    for (const control of optionsBox.querySelectorAll("select")) control.disabled = true;
   }
 }
 
@@ -383,6 +419,8 @@ initial = formState();
 pruneDrafts();
 offerDraft();
 suggestTags();
+
+startVideoOptions();
 
 form.addEventListener("submit", save);
 form.addEventListener("input", clearFieldError);

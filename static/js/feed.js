@@ -19,6 +19,8 @@ function startPreview(preview) {
     video.playsInline = true;
     video.preload = "auto";
     video.setAttribute("aria-hidden", "true");
+    // The card's poster stays on screen until the first frame is there.
+    video.poster = preview.querySelector("img")?.currentSrc || "";
     video.src = preview.dataset.video;
     preview.insertBefore(video, preview.querySelector(".preview-toggle"));
   }
@@ -53,8 +55,28 @@ function bindPreview(preview) {
   });
 }
 
+// Phones have no hover: a card's short loop (data-loop: the preview rendition, never the
+// full video) plays while it is mostly on screen, unless the visitor asked for less motion.
+const noHover = window.matchMedia("(hover: none)");
+const inView = "IntersectionObserver" in window
+  ? new IntersectionObserver(
+      (entries) => {
+        if (!noHover.matches || reducedMotion.matches) return;
+        for (const entry of entries) {
+          if (entry.isIntersecting) startPreview(entry.target);
+          else if (playing === entry.target) stopPreview(entry.target);
+        }
+      },
+      { threshold: 0.6 },
+    )
+  : null;
+
 function bindPreviews(root = document) {
-  root.querySelectorAll(".preview[data-video]").forEach(bindPreview);
+  root.querySelectorAll(".preview[data-video]").forEach((preview) => {
+    const fresh = !preview.dataset.bound;
+    bindPreview(preview);
+    if (fresh && inView && "loop" in preview.dataset) inView.observe(preview);
+  });
 }
 
 // --- Cards from API data ----------------------------------------------------------------
@@ -90,6 +112,18 @@ function truncate(text, limit) {
   return text.length > limit ? `${text.slice(0, limit - 1).trimEnd()}…` : text;
 }
 
+const GALLERY_EXCERPT_CHARS = 140;
+
+/** A gallery card's excerpt, cut at a word as the server cuts it (dreams/excerpts.py). */
+function excerpt(text, limit) {
+  const flat = String(text || "").replace(/\s+/g, " ").trim();
+  if (flat.length <= limit) return flat;
+  let head = flat.slice(0, limit - 1);
+  const cut = head.lastIndexOf(" ");
+  if (cut > Math.floor(limit / 2)) head = head.slice(0, cut);
+  return `${head.replace(/[ ,;:.\-–—]+$/, "")}…`;
+}
+
 const STATUS_TEXT = {
   none: "No video yet",
   failed: "Video failed",
@@ -109,6 +143,7 @@ function dreamCard(template, dream) {
     img.hidden = false;
     slot(card, "seconds").textContent = String(dream.video_duration);
     slot(card, "duration").hidden = false;
+    slot(card, "ai").hidden = !dream.video_credentials?.ai_generated;
   } else {
     const status = slot(card, "status");
     status.textContent = STATUS_TEXT[dream.video_status] || "Making the video…";
@@ -141,9 +176,12 @@ function dreamCard(template, dream) {
 function galleryCard(template, dream) {
   const card = template.content.firstElementChild.cloneNode(true);
   const media = slot(card, "media");
-  media.dataset.video = versioned(dream.video_url, dream);
+  // The preview loop (videos.renditions) once made, else the video itself.
+  media.dataset.video = versioned(dream.preview_url || dream.video_url, dream);
+  if (dream.preview_url) media.dataset.loop = "";
   media.dataset.mood = (dream.analysis && (dream.analysis.emotions || [])[0]) || "neutral";
   slot(card, "img").src = versioned(dream.thumbnail_url, dream);
+  slot(card, "ai").hidden = !dream.video_credentials?.ai_generated;
   slot(card, "toggle").setAttribute("aria-label", `Play a preview of “${dream.title}”`);
   const link = slot(card, "link");
   link.href = `/dreams/${dream.id}/`;
@@ -153,6 +191,12 @@ function galleryCard(template, dream) {
   if (mood && mood !== "neutral") {
     slot(card, "mood").textContent = mood;
     slot(card, "mood-wrap").hidden = false;
+  }
+  const text = excerpt(dream.content, GALLERY_EXCERPT_CHARS);
+  const excerptSlot = slot(card, "excerpt");
+  if (text && excerptSlot) {
+    excerptSlot.textContent = text;
+    excerptSlot.hidden = false;
   }
   return card;
 }
@@ -203,7 +247,14 @@ async function loadMore(button) {
     let template;
     let build;
     if (kind === "gallery") {
-      page = await service.gallery({ cursor: button.dataset.cursor, pageSize: 12 });
+      // The link's filters (mood, symbol) are the ones the server used.
+      const params = new URL(button.href, window.location.href).searchParams;
+      page = await service.gallery({
+        cursor: button.dataset.cursor,
+        pageSize: 12,
+        mood: params.get("mood") || undefined,
+        symbol: params.get("symbol") || undefined,
+      });
       template = document.getElementById("gallery-card-template");
       build = galleryCard;
     } else {

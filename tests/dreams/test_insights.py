@@ -265,12 +265,14 @@ def test_totals_count_public_and_gallery_dreams(user):
     DreamFactory(owner=user, dreamt_on=TODAY, in_gallery=True)
     dream(user, TODAY, lucid=True)
     dream(user, TODAY - timedelta(days=40), nightmare=True)
+    # hidden from the gallery while a moderator reviews reports: public, not in the gallery
+    DreamFactory(owner=user, dreamt_on=TODAY, in_gallery=True, hidden_by_reports=True)
 
     totals = insights_of(user).totals
 
-    assert (totals.dreams, totals.public, totals.in_gallery) == (4, 2, 1)
+    assert (totals.dreams, totals.public, totals.in_gallery) == (5, 3, 1)
     assert (totals.lucid, totals.nightmares) == (1, 1)
-    assert (totals.lucid_rate, totals.nightmare_rate) == (0.25, 0.25)
+    assert (totals.lucid_rate, totals.nightmare_rate) == (0.2, 0.2)
     assert (totals.first_dreamt_on, totals.last_dreamt_on) == (TODAY - timedelta(days=40), TODAY)
 
 

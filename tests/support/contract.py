@@ -18,6 +18,7 @@ DREAM_FIELDS = {
     "analysis_status",
     "video_url",
     "thumbnail_url",
+    "preview_url",
     "video_prompt",
     "video_duration",
     "video_status",
@@ -27,4 +28,5 @@ DREAM_FIELDS = {
     "storage",
     "created_at",
     "updated_at",
+    "video_credentials",
 }

@@ -46,6 +46,19 @@ class VideoAssetFactory(factory.django.DjangoModelFactory):
     height = 360
     codec = "h264"
     source_kind = VideoSource.DEMO
+    # What the demo renderer's signed manifest says (videos.credentials).
+    credentials = factory.LazyFunction(
+        lambda: {
+            "origin": "generated",
+            "ai_generated": True,
+            "generator": "DreamJourney demo renderer",
+            "model": "demo-renderer-1",
+            "digital_source_type": "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia",
+            "signed_at": "2026-11-30T10:00:00+00:00",
+            "issuer": "DreamJourney development",
+            "signature": "untrusted",
+        }
+    )
 
 
 class _DreamFieldsFactory(factory.django.DjangoModelFactory):

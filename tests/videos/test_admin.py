@@ -156,6 +156,19 @@ def test_analytics_page_draws_the_days_and_tabulates_the_numbers(admin_client):
     assert "<script" not in page.split('id="content-main"')[1]  # no script, no CDN
 
 
+def test_analytics_days_without_jobs_fold_into_one_row(admin_client):
+    # Given one job today in a 7-day window
+    make_job(status=JobStatus.SUCCEEDED, provider=VideoSource.DEMO, seconds=5)
+
+    rows = admin_client.get(STATS_PAGE, {"days": 7}).context["day_rows"]
+
+    # Then today is a row, and the six quiet days before it are one "no jobs" row
+    days = admin_client.get(STATS_PAGE, {"days": 7}).context["stats"]["days"]
+    assert [row.get("empty", False) for row in rows] == [False, True]
+    assert rows[0]["date"] == days[-1]["date"]
+    assert (rows[1]["first"], rows[1]["last"]) == (days[0]["date"], days[-2]["date"])
+
+
 def test_analytics_page_offers_other_windows(admin_client):
     response = admin_client.get(STATS_PAGE, {"days": 7})
 

@@ -13,7 +13,8 @@ import av
 import numpy as np
 import pytest
 
-from videos.catalog import MAX_SEED, RATIOS
+from videos.catalog import ALL_RATIOS as RATIOS
+from videos.catalog import MAX_SEED
 from videos.demo_renderer import (
     dream_audio,
     dream_frames,

@@ -10,15 +10,15 @@ from rest_framework import serializers
 from common.api import absolute_url
 from videos.assets import ingest_policy
 from videos.catalog import (
-    DEFAULT_DURATION_SECONDS,
-    DEFAULT_RATIO,
-    MAX_DURATION_SECONDS,
+    ALL_RATIOS,
     MAX_SEED,
-    MIN_DURATION_SECONDS,
-    RATIOS,
+    MODEL_IDS,
+    STYLE_IDS,
+    GenerationChoiceError,
+    generation_choice,
 )
 from videos.ingest import IngestError, check_url
-from videos.models import JobStatus, VideoJob
+from videos.models import JobKind, JobStatus, VideoJob
 from videos.prompts import PROMPT_LIMIT, utf16_len
 
 #: ``(job, "video" | "thumbnail") -> path | None``: how the app a job is for addresses its
@@ -55,6 +55,13 @@ class VideoJobSerializer(serializers.Serializer):
     status = serializers.CharField()
     progress = serializers.FloatField()
     provider = serializers.CharField()
+    model = serializers.SerializerMethodField(help_text="The text-to-video model (generate jobs).")
+    style = serializers.SerializerMethodField(help_text="The style preset (generate jobs).")
+    audio = serializers.BooleanField(
+        allow_null=True, help_text="Sound asked for; null when the model has no sound option."
+    )
+    ratio = serializers.SerializerMethodField(help_text="Pixel ratio, e.g. 1280:720 (generate).")
+    duration = serializers.IntegerField(help_text="Seconds asked for.")
     dream_id = serializers.SerializerMethodField()
     video_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
@@ -63,6 +70,15 @@ class VideoJobSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_model(self, job: VideoJob) -> str | None:
+        return job.model or None
+
+    def get_style(self, job: VideoJob) -> str | None:
+        return job.style or None
+
+    def get_ratio(self, job: VideoJob) -> str | None:
+        return job.ratio if job.kind == JobKind.GENERATE else None
 
     def get_dream_id(self, job: VideoJob) -> str | None:
         return str(job.subject_id) if job.subject_id else None
@@ -111,14 +127,73 @@ class PromptField(serializers.CharField):
         return value
 
 
-class GenerationOptionsSerializer(serializers.Serializer):
-    """What a generation request may choose: prompt, duration, ratio and seed."""
+class CatalogChoiceField(serializers.ChoiceField):
+    """A catalog value (documented as its enum); whether it suits the chosen model, and
+    whether the model is enabled, is judged with the other choices in ``validate``."""
+
+    def to_internal_value(self, data: object) -> str:
+        if isinstance(data, str) and 0 < len(data) <= 32:
+            return data
+        self.fail("invalid_choice", input=data)
+
+
+class GenerationChoicesMixin(serializers.Serializer):
+    """Model, ratio, duration, audio, style and seed, checked together for the model.
+
+    Left out, each takes the model's default (the model: ``RUNWAYML_MODEL``). A bad
+    combination is a 400 naming the field and what the model accepts, e.g.
+    ``{"ratio": ["gen4.5 accepts 1280:720 or 720:1280."]}``. ``duration_field`` is the
+    name this request gives the duration (``video_duration`` for a dream).
+    """
+
+    duration_field = "duration"
+
+    model = CatalogChoiceField(
+        choices=MODEL_IDS,
+        required=False,
+        help_text="A text-to-video model enabled here (GET /api/ai/models); default: the site's.",
+    )
+    ratio = CatalogChoiceField(
+        choices=ALL_RATIOS,
+        required=False,
+        help_text="Pixel ratio the model accepts (GET /api/ai/models); default: the model's.",
+    )
+    audio = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Sound, for models that offer it (Veo); default: the model's.",
+    )
+    style = CatalogChoiceField(
+        choices=STYLE_IDS, required=False, help_text="A style preset; default: none."
+    )
+    seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        try:
+            choice = generation_choice(
+                model=attrs.get("model"),
+                ratio=attrs.get("ratio"),
+                duration=attrs.get(self.duration_field),
+                audio=attrs.get("audio"),
+                style=attrs.get("style"),
+                seed=attrs.get("seed"),
+            )
+        except GenerationChoiceError as exc:
+            named = {"duration": self.duration_field}
+            raise serializers.ValidationError(
+                {named.get(field, field): [message] for field, message in exc.errors.items()}
+            ) from exc
+        attrs.update(model=choice.model, ratio=choice.ratio, audio=choice.audio, style=choice.style)
+        attrs[self.duration_field] = choice.duration
+        return attrs
+
+
+class GenerationOptionsSerializer(GenerationChoicesMixin, serializers.Serializer):
+    """What a generation request may choose: prompt, model, ratio, duration, audio, style, seed."""
 
     prompt = PromptField()
     duration = serializers.IntegerField(
-        min_value=MIN_DURATION_SECONDS,
-        max_value=MAX_DURATION_SECONDS,
-        default=DEFAULT_DURATION_SECONDS,
+        required=False, help_text="Seconds the model accepts; default: the model's."
     )
-    ratio = serializers.ChoiceField(choices=RATIOS, default=DEFAULT_RATIO)
-    seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, required=False)

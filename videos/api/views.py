@@ -90,6 +90,33 @@ class VideoStatsView(APIView):
                     many=True,
                     fields=_stats_summary_fields(date=serializers.DateField()),
                 ),
+                "storage": inline_serializer(
+                    name="VideoStorageStats",
+                    fields={
+                        "assets": serializers.IntegerField(),
+                        "assets_with_renditions": serializers.IntegerField(),
+                        "web_renditions": serializers.IntegerField(),
+                        "bytes_stored": inline_serializer(
+                            name="VideoBytesStored",
+                            fields={
+                                name: serializers.IntegerField()
+                                for name in ("originals", "web", "preview", "total")
+                            },
+                        ),
+                        "bytes_saved": serializers.IntegerField(
+                            help_text="Originals' bytes minus their web renditions' (all time)."
+                        ),
+                        "saved_fraction": serializers.FloatField(allow_null=True),
+                        "rendition_seconds": inline_serializer(
+                            name="VideoRenditionSeconds",
+                            fields={
+                                "p50": serializers.FloatField(allow_null=True),
+                                "p95": serializers.FloatField(allow_null=True),
+                                "per_video_second": serializers.FloatField(allow_null=True),
+                            },
+                        ),
+                    },
+                ),
             },
         ),
     )
@@ -97,4 +124,5 @@ class VideoStatsView(APIView):
         """Job counts, success rate, failures by error code and p50/p95 times (staff only)."""
         query = _VideoStatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(stats.video_job_stats(days=query.validated_data["days"]))
+        job_stats = stats.video_job_stats(days=query.validated_data["days"])
+        return Response({**job_stats, "storage": stats.video_storage_stats()})

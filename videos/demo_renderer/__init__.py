@@ -26,8 +26,9 @@ import av
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace
 
-from videos.catalog import MAX_SEED
+from videos.catalog.specs import MAX_SEED
 from videos.demo_renderer.audio import SAMPLE_RATE, ambient_track
+from videos.demo_renderer.grade import grade_frame
 from videos.demo_renderer.scene import Plan, Scene, plan_scene, stable_int
 from videos.media import write_mp4
 
@@ -118,9 +119,11 @@ def render_dream_video(
     mood: str = "",
     text: str = "",
     audio: bool = True,
+    style: str = "",
 ) -> None:
     """Render the dream's video to an H.264 MP4 at ``path`` lasting exactly ``duration`` s,
-    with an AAC ambient track unless ``audio`` is false.
+    with an AAC ambient track unless ``audio`` is false, graded to the look of the style
+    preset ``style`` (:mod:`.grade`; "" or "none": as drawn).
 
     ``symbols`` (noun phrases such as "glass lighthouse") choose the motifs, then the
     ``title``, the ``keywords`` and the free ``text`` (the prompt); ``mood`` (a word such
@@ -138,7 +141,7 @@ def render_dream_video(
     count = duration * fps
     # One buffer for every frame: write_mp4 encodes each before asking for the next.
     buffer = np.empty((height * 3 // 2, width), np.uint8)
-    planes = (scene.frame(i / fps).to_array(buffer) for i in range(count))
+    planes = (grade_frame(scene.frame(i / fps).to_array(buffer), style) for i in range(count))
     samples = ambient_track(scene.plan, duration=duration, seed=seed) if audio else None
     write_mp4(
         Path(path),
@@ -165,6 +168,7 @@ def dream_frames(
     symbols: Sequence[str] = (),
     mood: str = "",
     text: str = "",
+    style: str = "",
 ) -> Iterator[np.ndarray]:
     """Yield the ``duration * fps`` frames as RGB uint8 arrays ``(height, width, 3)``.
 
@@ -177,7 +181,9 @@ def dream_frames(
     scene = _scene(
         duration, width, height, fps, seed, emotions, keywords, title, symbols, mood, text
     )
-    return (_to_rgb(scene.frame(i / fps).to_array()) for i in range(duration * fps))
+    return (
+        _to_rgb(grade_frame(scene.frame(i / fps).to_array(), style)) for i in range(duration * fps)
+    )
 
 
 def dream_stills(
@@ -193,6 +199,7 @@ def dream_stills(
     symbols: Sequence[str] = (),
     mood: str = "",
     text: str = "",
+    style: str = "",
 ) -> list[np.ndarray]:
     """The RGB frames at the times ``at`` (seconds), without drawing the others.
 
@@ -202,7 +209,7 @@ def dream_stills(
     scene = _scene(
         duration, width, height, 24, seed, emotions, keywords, title, symbols, mood, text
     )
-    return [_to_rgb(scene.frame(float(t)).to_array()) for t in at]
+    return [_to_rgb(grade_frame(scene.frame(float(t)).to_array(), style)) for t in at]
 
 
 def dream_audio(

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.owners import Owner
+from videos.catalog import GenerationChoiceError
 from videos.jobs.machine import enqueue_advance, job_cancel_at_provider_later, job_finish
 from videos.jobs.submission import Subject, video_ingest_submit, video_job_submit_generation
 from videos.models import ACTIVE_JOB_STATUSES, JobKind, JobStatus, VideoJob
@@ -55,15 +56,22 @@ def video_job_retry(*, job: VideoJob) -> VideoJob:
             prompt=job.prompt,
             duration=job.duration,
         )
-    return video_job_submit_generation(
-        owner=owner,
-        prompt=job.prompt,
-        duration=job.duration,
-        ratio=job.ratio,
-        seed=job.seed,
-        hints=job.hints,
-        subject=job.subject,
-    )
+    try:
+        return video_job_submit_generation(
+            owner=owner,
+            prompt=job.prompt,
+            duration=job.duration,
+            ratio=job.ratio,
+            seed=job.seed,
+            model=job.model or None,
+            audio=job.audio,
+            style=job.style or None,
+            hints=job.hints,
+            subject=job.subject,
+        )
+    except GenerationChoiceError as exc:
+        # E.g. its model was disabled since: the same request cannot be made again.
+        raise JobNotRetryable(f"Its choices are no longer offered ({exc}).") from exc
 
 
 def video_jobs_recover(*, stale_after: timedelta | None = None) -> int:

@@ -31,6 +31,7 @@ from videos.assets import (
     video_asset_create_from_staged,
     video_asset_create_from_url,
 )
+from videos.credentials import Generation
 from videos.ingest import IngestError
 from videos.models import ACTIVE_JOB_STATUSES, JobKind, JobStatus, VideoAsset, VideoJob
 from videos.providers import get_provider, provider_class
@@ -167,6 +168,10 @@ def _generation_request(job: VideoJob) -> GenerationRequest:
         duration=job.duration,
         ratio=job.ratio,
         seed=job.seed,
+        model=job.model,
+        style=job.style,
+        # None: the model has no sound option (gen4.5); the demo renderer still scores it.
+        audio=job.audio is not False,
         title=title if isinstance(title, str) else "",
         emotions=_strings(hints.get("emotions")),
         keywords=_strings(hints.get("keywords")),
@@ -233,10 +238,16 @@ def _poll(job: VideoJob, provider: VideoProvider) -> None:
     ):
         return
     announce(job)
+    # Signed with our Content Credentials before it is hashed and stored (videos.credentials).
+    made_by = Generation(source=provider.name, model=job.model or settings.RUNWAYML_MODEL)
     if status.output_file is not None:
-        asset = video_asset_create_from_file(path=status.output_file, source_kind=provider.name)
+        asset = video_asset_create_from_file(
+            path=status.output_file, source_kind=provider.name, generation=made_by
+        )
     else:
-        asset = video_asset_create_from_url(url=status.output_url or "", source_kind=provider.name)
+        asset = video_asset_create_from_url(
+            url=status.output_url or "", source_kind=provider.name, generation=made_by
+        )
     job_finish(job, status=JobStatus.SUCCEEDED, asset=asset)
     provider.cleanup(job.provider_task_id)
 

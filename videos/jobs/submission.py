@@ -15,7 +15,7 @@ from django.utils import timezone
 from common.exceptions import LimitExceeded
 from common.owners import Owner
 from videos import errors
-from videos.catalog import DEFAULT_DURATION_SECONDS, DEFAULT_RATIO
+from videos.catalog import generation_choice
 from videos.jobs.machine import announce, enqueue_advance
 from videos.models import ACTIVE_JOB_STATUSES, JobKind, JobStatus, VideoJob
 from videos.providers import default_provider_name
@@ -96,27 +96,42 @@ def video_job_submit_generation(
     *,
     owner: Owner,
     prompt: str,
-    duration: int = DEFAULT_DURATION_SECONDS,
-    ratio: str = DEFAULT_RATIO,
+    duration: int | None = None,
+    ratio: str | None = None,
     seed: int | None = None,
+    model: str | None = None,
+    audio: bool | None = None,
+    style: str | None = None,
     subject: Subject | None = None,
     hints: dict[str, Any] | None = None,
     over_limit: OverLimit = OverLimit.RAISE,
 ) -> VideoJob:
     """Queue a generation job; the worker picks it up once this transaction commits.
 
-    ``hints`` (title, emotions, keywords) are for renderers that read more than the
-    prompt. Over the owner's in-flight cap, ``over_limit`` decides: by default raise
-    ``JobLimitExceeded``.
+    ``model``, ``ratio``, ``duration``, ``audio`` and ``style`` left as None take the
+    model's defaults (``videos.catalog.generation_choice``, which the API has already
+    checked the request with). ``hints`` (title, emotions, keywords) are for renderers
+    that read more than the prompt. Over the owner's in-flight cap, ``over_limit``
+    decides: by default raise ``JobLimitExceeded``.
+
+    Raises:
+        GenerationChoiceError: the choices do not go together (nothing is saved).
+        JobLimitExceeded: over the cap with ``OverLimit.RAISE``.
     """
+    choice = generation_choice(
+        model=model, ratio=ratio, duration=duration, audio=audio, style=style, seed=seed
+    )
     allowed = _within_limit(owner, over_limit)
     job = VideoJob.objects.create(
         kind=JobKind.GENERATE,
         provider=default_provider_name(),
         prompt=prompt,
-        duration=duration,
-        ratio=ratio,
+        duration=choice.duration,
+        ratio=choice.ratio,
         seed=seed,
+        model=choice.model,
+        audio=choice.audio,
+        style=choice.style,
         hints=hints or {},
         **owner.as_filter(),
         **(subject or {}),

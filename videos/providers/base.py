@@ -45,17 +45,20 @@ class TaskState(StrEnum):
 class GenerationRequest:
     """What to generate. Providers validate it themselves and raise ``invalid_input``."""
 
-    prompt: str
-    duration: int  # seconds, MIN_DURATION_SECONDS..MAX_DURATION_SECONDS (videos.catalog)
-    ratio: str  # pixel string "W:H"; videos.catalog.RATIOS lists the ones we offer
+    prompt: str  # as the user or the prompt builder wrote it; the style is added on top
+    duration: int  # seconds, one the model accepts (videos.catalog)
+    ratio: str  # pixel string "W:H", one the model accepts (videos.catalog)
     seed: int | None = None  # 0..videos.catalog.MAX_SEED; None lets the provider choose
+    model: str = ""  # a videos.catalog model id; "" lets the provider use its configured one
+    style: str = ""  # a videos.catalog style preset id; "" or "none": no preset
     # Hints for renderers; real providers only read the prompt.
     emotions: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     title: str = ""
     symbols: tuple[str, ...] = ()  # the dream's things and places ("glass lighthouse")
     mood: str = ""  # the word users see ("uneasy", "serene"); renderers pick palette and pace
-    audio: bool = True  # an ambient track, where the renderer can make one
+    # Sound: the model's audio flag where it has one (Veo); the demo renderer's ambient track.
+    audio: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)

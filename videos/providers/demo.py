@@ -56,7 +56,9 @@ class DemoProvider(VideoProvider):
         name (it renders to a temporary file and renames). Without a seed, the seed is
         derived from the prompt, so the same dream looks the same every time. The
         request's ``symbols``, ``title``, ``keywords`` and prompt choose what is drawn,
-        its ``mood`` (else ``emotions``) how; ``audio`` adds the ambient track.
+        its ``mood`` (else ``emotions``) how, its ``style`` preset the colour grade;
+        ``audio`` adds the ambient track. Every catalog ratio is drawn at its own aspect,
+        the long side scaled down to ``max_width``.
 
         Raises:
             ProviderError: ``invalid_input`` for a bad ratio or duration; ``internal_error``
@@ -93,6 +95,7 @@ class DemoProvider(VideoProvider):
                 mood=request.mood,
                 text=request.prompt,
                 audio=request.audio,
+                style=request.style,
             )
             os.replace(temp, final)
         except av.FFmpegError as exc:

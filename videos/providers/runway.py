@@ -17,7 +17,6 @@ from __future__ import annotations
 import email.utils
 import logging
 import math
-import re
 import time
 import unicodedata
 from typing import Any, ClassVar
@@ -26,7 +25,8 @@ from urllib.parse import quote
 import requests
 
 from videos import errors
-from videos.catalog import MAX_DURATION_SECONDS, MAX_SEED, MIN_DURATION_SECONDS
+from videos.catalog.specs import DEFAULT_MODEL_ID, MAX_SEED, model_by_id
+from videos.prompts import styled_prompt
 from videos.providers.base import (
     GenerationRequest,
     ProviderError,
@@ -41,16 +41,11 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.dev.runwayml.com"
 API_VERSION = "2024-11-06"
-DEFAULT_MODEL = "gen4.5"
+DEFAULT_MODEL = DEFAULT_MODEL_ID
 
 MAX_PROMPT_UTF16_UNITS = 1000
 #: RunwayML asks clients not to poll a task more often than this, in seconds.
 MIN_POLL_SECONDS = 5.0
-
-# RunwayML documents ratios as pixel strings ("1280:720"); which ones a model
-# accepts is the server's business, we only refuse what can never be valid.
-# [0-9] rather than \d: \d would also accept non-ASCII digits such as "١٢٨٠".
-_RATIO_RE = re.compile(r"[1-9][0-9]{0,4}:[1-9][0-9]{0,4}")
 
 # Provider text we relay (400 bodies) is cut to this many characters.
 _MAX_DETAIL_CHARS = 200
@@ -179,9 +174,11 @@ class RunwayProvider(VideoProvider):
         """Start a text-to-video task and return RunwayML's task id.
 
         ``idempotency_key`` is ours (for logs and the caller's bookkeeping); RunwayML
-        has no such field, so it is not sent. The request is validated locally first:
-        duration ``MIN_DURATION_SECONDS..MAX_DURATION_SECONDS``, ratio "W:H", prompt
-        1..1000 UTF-16 code units, seed ``0..MAX_SEED`` or ``None`` (``videos.catalog``).
+        has no such field, so it is not sent. The request is validated locally first
+        against the model's entry in ``videos.catalog`` (the request's model, else the
+        configured one): its ratios and durations, ``audio`` sent only to models that
+        take it, seed ``0..MAX_SEED`` or ``None``, and the prompt with its style phrase
+        (``videos.prompts.styled_prompt``) 1..1000 UTF-16 code units.
 
         Raises ``ProviderError`` with ``invalid_input`` (before any HTTP call) when the
         request fails validation, or with the codes of :meth:`_raise_for_status` /
@@ -278,6 +275,9 @@ class RunwayProvider(VideoProvider):
 
         Raises ``ProviderError(invalid_input)`` if any field is out of range.
         """
+        spec = model_by_id(request.model or self.model)
+        if spec is None:
+            raise _invalid(f"unknown model {(request.model or self.model)[:40]!r}")
         prompt = request.prompt
         if not isinstance(prompt, str) or not prompt.strip():
             raise _invalid("the prompt is empty")
@@ -289,21 +289,21 @@ class RunwayProvider(VideoProvider):
             raise _invalid(f"the prompt is longer than {MAX_PROMPT_UTF16_UNITS} characters")
         duration = request.duration
         # bool is an int subclass; True must not sneak through as a 1-second video.
-        if type(duration) is not int or not (
-            MIN_DURATION_SECONDS <= duration <= MAX_DURATION_SECONDS
-        ):
-            raise _invalid(
-                f"duration must be {MIN_DURATION_SECONDS} to {MAX_DURATION_SECONDS} seconds"
-            )
-        if not isinstance(request.ratio, str) or not _RATIO_RE.fullmatch(request.ratio):
-            raise _invalid("ratio must look like 1280:720")
+        if type(duration) is not int or duration not in spec.durations:
+            raise _invalid(f"{spec.id} cannot make a {duration!r}-second video")
+        if not isinstance(request.ratio, str) or request.ratio not in spec.ratios:
+            raise _invalid(f"{spec.id} does not take the ratio {str(request.ratio)[:20]!r}")
         body: dict[str, Any] = {
-            "model": self.model,
-            "promptText": prompt,
+            "model": spec.id,
+            "promptText": styled_prompt(prompt, request.style),
             "ratio": request.ratio,
             "duration": duration,
         }
+        if spec.audio:
+            body["audio"] = bool(request.audio)
         if request.seed is not None:
+            if not spec.seed:
+                raise _invalid(f"{spec.id} takes no seed")
             if type(request.seed) is not int or not 0 <= request.seed <= MAX_SEED:
                 raise _invalid(f"seed must be 0 to {MAX_SEED}")
             body["seed"] = request.seed

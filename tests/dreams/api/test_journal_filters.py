@@ -48,6 +48,8 @@ def journal(client_for):
 
     def dream(title, **fields):
         fields.setdefault("analysis", {"emotions": ["calm"], "keywords": []})
+        # Fixed words: random text could hold "fly", which a search for "flying" finds.
+        fields.setdefault("content", f"{title}: a night I wrote down.")
         return DreamFactory(owner=mine, title=title, **fields)
 
     dream(

@@ -83,6 +83,8 @@ def _varied_dreams(owner) -> list:
             moderation_reason="Not for the gallery, sorry.",
         ),
         DreamFactory(owner=owner, analysis={}, tags=[], clarity=None, sleep_quality=None),
+        # A stored video whose preview loop was made (videos.renditions): a preview_url.
+        DreamFactory(owner=owner, with_video=True, video_asset__preview_ready=True),
         DreamFactory(
             owner=owner,
             created_at=timezone.now().replace(microsecond=0),

@@ -89,6 +89,9 @@ def run_tuning(options: ClusterOptions) -> dict[str, str]:
         "ANON_DREAM_WRITE_RATE": f"{options.anon_write_budget}/hour",
         # The killed worker's job is re-enqueued within seconds instead of minutes.
         "VIDEO_JOB_STALE_SECONDS": str(options.stale_seconds),
+        # The storage proof counts originals and thumbnails; renditions made after a job
+        # succeeded would still be in flight when it looks (tests/videos/renditions/).
+        "VIDEO_RENDITIONS": "false",
     }
 
 

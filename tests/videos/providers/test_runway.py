@@ -13,6 +13,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from videos import errors
+from videos.catalog import style_by_id
 from videos.providers import default_provider_name, get_provider
 from videos.providers.base import GenerationRequest, ProviderError, TaskState, VideoProvider
 from videos.providers.runway import (
@@ -99,19 +100,75 @@ def test_submit_omits_seed_when_none(httpserver: HTTPServer, provider: RunwayPro
     }
 
 
-def test_submit_uses_configured_model(httpserver: HTTPServer) -> None:
+def test_submit_uses_configured_model_when_the_request_names_none(httpserver: HTTPServer) -> None:
     httpserver.expect_oneshot_request("/v1/text_to_video", method="POST").respond_with_json(
         {"id": TASK_ID}
     )
-    p = RunwayProvider(api_secret=SECRET, base_url=httpserver.url_for("/"), model="gen4.6")
+    p = RunwayProvider(api_secret=SECRET, base_url=httpserver.url_for("/"), model="veo3.1_fast")
     try:
-        p.submit(make_request(seed=0), idempotency_key="k")
+        p.submit(make_request(seed=0, duration=6), idempotency_key="k")
     finally:
         p.close()
     (sent, _response), *_ = httpserver.log
     body = json.loads(sent.get_data())
-    assert body["model"] == "gen4.6"
-    assert body["seed"] == 0
+    assert body["model"] == "veo3.1_fast"
+    assert body["seed"] == 0 and body["duration"] == 6 and body["audio"] is True
+
+
+def test_submit_sends_a_veo_job_exactly_as_the_api_wants(
+    httpserver: HTTPServer, provider: RunwayProvider
+) -> None:
+    # Given a veo3.1 request: portrait 1080p, 8 s, silent, seeded, in the noir style.
+    noir = style_by_id("noir").phrase
+    httpserver.expect_oneshot_request(
+        "/v1/text_to_video",
+        method="POST",
+        json={
+            "model": "veo3.1",
+            "promptText": f"A lighthouse floating above a violet sea {noir}",
+            "ratio": "1080:1920",
+            "duration": 8,
+            "audio": False,
+            "seed": 7,
+        },
+    ).respond_with_json({"id": TASK_ID})
+
+    request = make_request(
+        model="veo3.1", ratio="1080:1920", duration=8, audio=False, seed=7, style="noir"
+    )
+    assert provider.submit(request, idempotency_key="k").task_id == TASK_ID
+
+    httpserver.check_assertions()
+
+
+def test_gen45_bodies_never_carry_audio(httpserver: HTTPServer, provider: RunwayProvider) -> None:
+    httpserver.expect_oneshot_request("/v1/text_to_video").respond_with_json({"id": TASK_ID})
+
+    provider.submit(make_request(model="gen4.5", audio=True), idempotency_key="k")
+
+    (sent, _response), *_ = httpserver.log
+    assert "audio" not in json.loads(sent.get_data())
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"model": "veo3.1", "duration": 5},  # veo: 4, 6 or 8 only
+        {"model": "veo3.1_fast", "duration": 10},
+        {"model": "veo3.1", "duration": 4, "ratio": "1104:832"},
+        {"model": "gen4.5", "ratio": "1080:1920"},  # a veo ratio
+        {"model": "gen4.5", "ratio": "960:960"},
+        {"model": "gen4.6"},  # not in the catalog
+    ],
+)
+def test_combinations_the_model_refuses_never_reach_runway(
+    httpserver: HTTPServer, provider: RunwayProvider, overrides: dict[str, object]
+) -> None:
+    with pytest.raises(ProviderError) as info:
+        provider.submit(make_request(**overrides), idempotency_key="k")
+
+    assert info.value.code == errors.INVALID_INPUT and not info.value.retryable
+    assert httpserver.log == []
 
 
 def test_submit_without_task_id_is_provider_failed(

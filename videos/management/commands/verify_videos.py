@@ -13,6 +13,8 @@ from django.utils import timezone
 from videos.assets import ingest_policy
 from videos.ingest import IngestError, download_video
 from videos.models import VideoAsset
+from videos.provenance import video_asset_credentials_verify
+from videos.renditions.verify import video_renditions_verify
 
 
 def _stored_sha256(asset: VideoAsset) -> str | None:
@@ -59,11 +61,23 @@ class Command(BaseCommand):
     def handle(self, *args, no_repair: bool = False, **options) -> None:
         ok = repaired = 0
         broken: list[str] = []
+        unlabelled = 0
         for asset in VideoAsset.objects.order_by("created_at").iterator(chunk_size=200):
             actual = _stored_sha256(asset)
             if actual == asset.sha256:
                 VideoAsset.objects.filter(pk=asset.pk).update(verified_at=timezone.now())
                 ok += 1
+                # The bytes are ours: now their Content Credentials (videos.provenance).
+                problem = video_asset_credentials_verify(asset=asset).problem
+                if problem == "unlabelled":
+                    unlabelled += 1
+                elif problem:
+                    broken.append(
+                        f"{problem} content credentials: generated asset {asset.pk} "
+                        f"sha256 {asset.sha256}"
+                    )
+                # Its web rendition and preview loop (videos.renditions), if made.
+                broken.extend(video_renditions_verify(asset=asset))
                 continue
             problem = "missing" if actual is None else "corrupt"
             if not no_repair and _repair_from_source(asset):
@@ -78,5 +92,9 @@ class Command(BaseCommand):
         for line in broken:
             self.stderr.write(line)
         self.stdout.write(f"{ok} ok, {repaired} repaired, {len(broken)} missing or corrupt.")
+        if unlabelled:
+            self.stdout.write(
+                f"{unlabelled} generated video(s) from before Content Credentials carry none."
+            )
         if broken:
             raise CommandError(f"{len(broken)} stored video(s) are missing or corrupt.")

@@ -1,0 +1,36 @@
+"""Reading notifications: an account's list (newest first), its unread count, its settings."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from notifications.models import Notification, NotificationSettings
+
+
+def notification_list(*, recipient: AbstractBaseUser) -> QuerySet[Notification]:
+    """``recipient``'s notifications, newest first (keyset-pageable on ``created_at, id``)."""
+    return Notification.objects.filter(recipient=recipient).order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, recipient: AbstractBaseUser) -> int:
+    """How many of ``recipient``'s notifications are unread: one COUNT on a partial index."""
+    return Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
+
+
+def notification_get(*, recipient: AbstractBaseUser, notification_id: Any) -> Notification | None:
+    """One of ``recipient``'s notifications; ``None`` for another's, a missing or malformed id."""
+    try:
+        uuid.UUID(str(notification_id))
+    except ValueError:
+        return None
+    return Notification.objects.filter(pk=notification_id, recipient=recipient).first()
+
+
+def notification_settings_get(*, user: AbstractBaseUser) -> NotificationSettings:
+    """``user``'s choices; the defaults (unsaved) when they never changed them."""
+    found = NotificationSettings.objects.filter(user=user).first()
+    return found if found is not None else NotificationSettings(user=user)

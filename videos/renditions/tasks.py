@@ -1,0 +1,26 @@
+"""The worker's rendition task: thin, idempotent, safe to retry (it loads the row, calls
+the service); enqueued when the transaction that stored an asset commits."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.tasks import task
+
+from videos.models import VideoAsset
+from videos.renditions.services import video_renditions_make_safely
+
+
+@task()
+def video_renditions_task(asset_id: str) -> None:
+    """Make the asset's renditions unless they exist (or the asset is gone)."""
+    asset = VideoAsset.objects.filter(pk=asset_id).first()
+    if asset is not None:
+        video_renditions_make_safely(asset=asset)
+
+
+def video_renditions_enqueue(asset_id) -> None:
+    """Have the worker make the asset's renditions once the current transaction commits
+    (at once outside one); nothing when ``VIDEO_RENDITIONS`` is off."""
+    if settings.VIDEO_RENDITIONS:
+        transaction.on_commit(lambda: video_renditions_task.enqueue(str(asset_id)))
