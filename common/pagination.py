@@ -15,6 +15,15 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 
+@dataclass(frozen=True)
+class FirstRows:
+    """Page 1 of a keyset-paginated list, read another way: ``read(n)`` gives the first
+    ``n`` rows of the list, which is ordered by ``ordering`` (its ``order_by``)."""
+
+    read: Callable[[int], list]
+    ordering: tuple[str, ...]
+
+
 class NewestFirstCursorPagination(CursorPagination):
     """Stable deep pages: the cursor is a position, not an offset (page 5,000 costs as page 1)."""
 
@@ -23,14 +32,30 @@ class NewestFirstCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def paginate_queryset(self, queryset, request, view=None, *, first_rows=None):
+        """DRF's, except that with ``first_rows`` (ordered like this paginator) page 1 is
+        read by ``first_rows.read`` instead of from ``queryset``."""
+        if first_rows is not None and not request.query_params.get(self.cursor_query_param):
+            if tuple(first_rows.ordering) != tuple(self.ordering):
+                raise ValueError("first_rows must be ordered as the paginator orders.")
+            queryset = _FirstRowsAsQuerySet(first_rows)
+        return super().paginate_queryset(queryset, request, view)
 
-@dataclass(frozen=True)
-class FirstRows:
-    """Page 1 of a keyset-paginated list, read another way: ``read(n)`` gives the first
-    ``n`` rows of the list, which is ordered by ``ordering`` (its ``order_by``)."""
 
-    read: Callable[[int], list]
-    ordering: tuple[str, ...]
+class _FirstRowsAsQuerySet:
+    """What DRF's cursor pagination asks of a queryset for page 1, answered by a reader:
+    ``order_by`` (already so ordered) and the first rows (``[0:n]``)."""
+
+    def __init__(self, first_rows: FirstRows) -> None:
+        self.first_rows = first_rows
+
+    def order_by(self, *ordering: str) -> _FirstRowsAsQuerySet:
+        return self
+
+    def __getitem__(self, page: slice) -> list:
+        if not isinstance(page, slice) or page.start not in (0, None) or page.step:
+            raise TypeError("Only the first rows of page 1 can be read.")
+        return self.first_rows.read(page.stop)
 
 
 class KeysetPagination(BasePagination):

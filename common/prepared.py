@@ -20,12 +20,15 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
+#: ``PreparedRows(sentinel=NO_ARGUMENT)``: the statement is the same for every call.
+NO_ARGUMENT = object()
+
 
 @dataclass(frozen=True)
 class _Statement:
     sql: str
     params: tuple
-    slot: int
+    slot: int | None
     compiler: Any
     converters: dict
     columns: int
@@ -37,8 +40,9 @@ class PreparedRows:
     as one statement compiled once per connection.
 
     ``sentinel`` is a value of the argument's type that no real call passes and that the
-    queryset sends as a parameter (an impossible id, an unlikely string). ``name`` tells
-    this statement apart from every other prepared one.
+    queryset sends as a parameter (an impossible id, an unlikely string); ``NO_ARGUMENT``
+    for a statement that takes none (``build`` is then called with ``None``). ``name``
+    tells this statement apart from every other prepared one.
     """
 
     def __init__(
@@ -54,7 +58,7 @@ class PreparedRows:
         self.sentinel = sentinel
         self.using = using
 
-    def rows(self, argument: Any) -> list[list[Any]]:
+    def rows(self, argument: Any = None) -> list[list[Any]]:
         """The rows as lists of column values, in the queryset's column order."""
         statement = self._statement()
         if statement is None:  # the sentinel could not be placed: the ordinary way
@@ -63,7 +67,8 @@ class PreparedRows:
                 for row in self.build(argument)
             ]
         params = list(statement.params)
-        params[statement.slot] = argument
+        if statement.slot is not None:
+            params[statement.slot] = argument
         with connections[self.using].cursor() as cursor:
             cursor.execute(statement.sql, params)
             fetched = cursor.fetchall()
@@ -72,7 +77,7 @@ class PreparedRows:
             return list(statement.compiler.apply_converters(rows, statement.converters))
         return [list(row) for row in rows]
 
-    def dicts(self, argument: Any) -> list[dict[str, Any]]:
+    def dicts(self, argument: Any = None) -> list[dict[str, Any]]:
         """The rows as ``values()`` gives them: dicts by column name."""
         statement = self._statement()
         if statement is None:
@@ -87,17 +92,18 @@ class PreparedRows:
         return prepared[self.name]
 
     def _compile(self) -> _Statement | None:
-        query = self.build(self.sentinel).query
+        takes_none = self.sentinel is NO_ARGUMENT
+        query = self.build(None if takes_none else self.sentinel).query
         compiler = query.get_compiler(using=self.using)
         sql, params = compiler.as_sql()
         fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
-        slots = [index for index, value in enumerate(params) if value == self.sentinel]
-        if len(slots) != 1 or compiler.has_composite_fields(fields):
+        slots = [] if takes_none else [i for i, v in enumerate(params) if v == self.sentinel]
+        if len(slots) != (0 if takes_none else 1) or compiler.has_composite_fields(fields):
             return None
         return _Statement(
             sql=sql,
             params=tuple(params),
-            slot=slots[0],
+            slot=slots[0] if slots else None,
             compiler=compiler,
             converters=compiler.get_converters(fields),
             columns=compiler.col_count,

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.http.response import HttpResponseBase
@@ -107,6 +108,22 @@ def gallery_cached(parts: tuple, build: Callable[[], Any]) -> Any:
     value = build()
     http_cache.versioned_set(key, found.version, value, settings.GALLERY_CACHE_SECONDS)
     return value
+
+
+#: How long a process may reuse a figure about the whole gallery (the mood chips' counts)
+#: when no shared cache names the gallery's version.
+GALLERY_FIGURES_SECONDS = 30
+
+
+def gallery_figures_cached(parts: tuple, build: Callable[[], Any]) -> Any:
+    """``build()``'s result for ``parts``: figures about the whole gallery that may lag a
+    little (counts, not which dreams are shown). At the gallery's version in the shared
+    cache when there is one; otherwise this process keeps them for
+    ``GALLERY_FIGURES_SECONDS``, so a page view never aggregates the whole gallery."""
+    if gallery_cache_enabled():
+        return gallery_cached(parts, build)
+    key = _GALLERY_ENTRY_KEY.format(kind="figures", variant=http_cache.fingerprint(*parts))
+    return cache.get_or_set(key, build, GALLERY_FIGURES_SECONDS)
 
 
 # --- Policies -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.db.models import QuerySet, Value
 
 from common.owners import Owner
 from common.pagination import FirstRows
-from common.prepared import PreparedRows
+from common.prepared import NO_ARGUMENT, PreparedRows
 from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus, VideoStatus
 from dreams.ownership import dream_model_for, dreams_of
 from dreams.search import JournalFilters, journal_filter
@@ -28,6 +28,8 @@ from videos.models import VideoJob
 
 #: The journal's order: when dreamt, then when written; ``id`` makes it total.
 JOURNAL_ORDER = ("-dreamt_on", "-created_at", "-id")
+#: The gallery's order, the API's cursor pagination's (``NewestFirstCursorPagination``).
+GALLERY_ORDER = ("-created_at", "-id")
 NO_FILTERS = JournalFilters()
 #: The columns a dream's representation is built from (``dreams.api.representation``).
 #: Rows also carry ``storage`` (the table's tier) and whose the dream is: ``owner_id``
@@ -102,7 +104,7 @@ def dream_gallery_list() -> QuerySet[Dream]:
         )
         .select_related("video_asset", "owner")
         .defer("search_vector")
-        .order_by("-created_at", "-id")
+        .order_by(*GALLERY_ORDER)
     )
 
 
@@ -178,6 +180,23 @@ def dream_gallery_rows() -> QuerySet[dict]:
     """``dream_gallery_list`` as rows (``dream_rows``), in the same order: what the API's
     gallery and the gallery pages show."""
     return _gallery_rows().all()  # a clone: the cached queryset is never run or changed
+
+
+def dream_gallery_first_page(*, filters_active: bool) -> FirstRows | None:
+    """For ``NewestFirstCursorPagination(first_rows=…)``: the unfiltered gallery's first
+    page, the read every visit starts with, as one statement compiled once."""
+    if filters_active:
+        return None
+    return FirstRows(read=lambda limit: _gallery_first_rows(limit).dicts(), ordering=GALLERY_ORDER)
+
+
+@functools.cache
+def _gallery_first_rows(limit: int) -> PreparedRows:
+    return PreparedRows(
+        ("dreams.gallery_first_rows", limit),
+        lambda _: _gallery_rows().order_by(*GALLERY_ORDER)[:limit],
+        sentinel=NO_ARGUMENT,
+    )
 
 
 @functools.cache

@@ -36,7 +36,7 @@ from common.pagination import KeysetPagination, NewestFirstCursorPagination
 from dreams import journal_selectors, selectors
 from dreams.accounts import account_register
 from dreams.api.serializers import EARLIEST_DREAMT_ON
-from dreams.caching import gallery_cached
+from dreams.caching import gallery_cached, gallery_figures_cached
 from dreams.cards import gallery_cards, journal_cards
 from dreams.forms import SignupForm
 from dreams.gallery import (
@@ -137,7 +137,9 @@ def home(request: HttpRequest) -> HttpResponse:
     try:
         dreams = gallery_cached(
             ("home", HOME_GALLERY_SIZE, "cards"),
-            lambda: gallery_cards(selectors.dream_gallery_rows()[:HOME_GALLERY_SIZE]),
+            lambda: gallery_cards(
+                selectors.dream_gallery_first_page(filters_active=False).read(HOME_GALLERY_SIZE)
+            ),
         )
     except DatabaseError:  # the landing page stays up while the database is unreachable
         dreams = []
@@ -432,12 +434,15 @@ def gallery(request: HttpRequest) -> HttpResponse:
 
     def page() -> tuple[list, str, bool]:
         rows = gallery_filter(selectors.dream_gallery_rows(), filters)
-        dreams, cursor = _first_page(request, rows)
+        first_rows = selectors.dream_gallery_first_page(filters_active=filters.active)
+        dreams, cursor = _first_page(request, rows, first_rows=first_rows)
         return gallery_cards(dreams), cursor, bool(request.GET.get("cursor"))
 
     parts = ("page", request.GET.get("cursor", ""), filters.mood, filters.symbol, "cards")
     dreams, cursor, later = gallery_cached(parts, page)
-    moods = gallery_cached(("moods",), lambda: gallery_mood_counts(selectors.dream_gallery_list()))
+    moods = gallery_figures_cached(
+        ("moods",), lambda: gallery_mood_counts(selectors.dream_gallery_list())
+    )
     context = {
         "dreams": dreams,
         "next_cursor": cursor,

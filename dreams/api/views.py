@@ -74,9 +74,11 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             raise Http404
         return dream
 
-    def _paginate(self, request: Request, queryset, *, waiting=(), paginator=None) -> Response:
+    def _paginate(
+        self, request: Request, queryset, *, waiting=(), paginator=None, first_rows=None
+    ) -> Response:
         paginator = paginator or NewestFirstCursorPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
+        page = paginator.paginate_queryset(queryset, request, view=self, first_rows=first_rows)
         return self._page_response(request, page, waiting=waiting, paginator=paginator)
 
     @staticmethod
@@ -198,7 +200,9 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             request,
             view=self,
             build=lambda: self._paginate(
-                request, gallery_filter(selectors.dream_gallery_rows(), filters)
+                request,
+                gallery_filter(selectors.dream_gallery_rows(), filters),
+                first_rows=selectors.dream_gallery_first_page(filters_active=filters.active),
             ),
         )
 

@@ -110,3 +110,15 @@ def test_a_token_reads_back_with_its_user():
         user.date_joined,
     )
     assert token_with_user("no-such-token") is None
+
+
+def test_the_galleries_first_page_is_the_gallery_selectors():
+    # Given gallery dreams, and dreams that are not in the gallery
+    for n in range(4):
+        DreamFactory(in_gallery=True, title=f"Shown {n}")
+    DreamFactory(title="Private")
+
+    # Then the prepared first page (a statement without arguments) is the ordinary one
+    first_page = selectors.dream_gallery_first_page(filters_active=False)
+    assert first_page.read(3) == list(selectors.dream_gallery_rows()[:3])
+    assert selectors.dream_gallery_first_page(filters_active=True) is None
