@@ -452,6 +452,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 )
 # New accounts per client address (page and API together).
 SIGNUP_RATE = env.str("SIGNUP_RATE", default="5/hour")
+# Gallery searches by symbol, per client address (dreams/gallery.py).
+GALLERY_SEARCH_RATE = env.str("GALLERY_SEARCH_RATE", default="60/minute")
 # Password-reset requests per client address (past it: 429), and reset mails per recipient
 # whoever asks (past it nothing is sent, and the page says the same): no inbox can be buried.
 PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="5/hour")

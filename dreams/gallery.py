@@ -27,7 +27,9 @@ from django.db import connection
 from django.db.models import Count, JSONField, Q, QuerySet, Value
 from django.db.models.fields.json import KT, DataContains
 from django.db.models.functions import Cast, Lower
+from django.http import HttpRequest
 
+from common.clients import AddressQuota
 from dreams.analysis import MOOD_WORDS, NEUTRAL_MOOD
 
 #: The moods the gallery can be narrowed to: every word the analysis gives but "neutral",
@@ -139,3 +141,15 @@ def gallery_mood_counts(gallery: QuerySet) -> list[tuple[str, int]]:
     )
     found = dict(counts)
     return [(mood, found[mood]) for mood in GALLERY_MOODS if found.get(mood)]
+
+
+#: Symbol searches read the whole gallery when no dream has the symbol (and a spelling the
+#: shared cache does not hold is never cached): at most ``GALLERY_SEARCH_RATE`` per client.
+GALLERY_SEARCHES = AddressQuota("gallery_search", setting="GALLERY_SEARCH_RATE")
+GALLERY_SEARCH_MESSAGE = "Too many symbol searches from here; try again in a minute."
+
+
+def gallery_search_wait(request: HttpRequest, filters: GalleryFilters) -> float:
+    """0 when ``filters`` may run (no symbol, or a symbol within the client's budget),
+    else the seconds until this client may search symbols again."""
+    return GALLERY_SEARCHES.take(request) if filters.symbol else 0

@@ -40,11 +40,13 @@ from dreams.caching import gallery_cached, gallery_figures_cached
 from dreams.cards import gallery_cards, journal_cards
 from dreams.forms import SignupForm
 from dreams.gallery import (
+    GALLERY_SEARCH_MESSAGE,
     GalleryFilterError,
     GalleryFilters,
     gallery_filter,
     gallery_filters,
     gallery_mood_counts,
+    gallery_search_wait,
 )
 from dreams.models import (
     DREAMT_ON_MAX_DAYS_AHEAD,
@@ -431,6 +433,10 @@ def gallery(request: HttpRequest) -> HttpResponse:
         filters, problem = gallery_filters(request.GET), ""
     except GalleryFilterError as error:
         filters, problem = GalleryFilters(), error.message
+    if wait := gallery_search_wait(request, filters):
+        return too_many_response(
+            request, title="Too many searches", message=GALLERY_SEARCH_MESSAGE, wait_seconds=wait
+        )
 
     def page() -> tuple[list, str, bool]:
         rows = gallery_filter(selectors.dream_gallery_rows(), filters)

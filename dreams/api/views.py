@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from common.api import CURSOR_PARAMETERS, OwnerMixin, validated
 from common.authentication import forget_failures, raise_if_locked_out
+from common.clients import TooManyRequests
 from common.http_cache import PRIVATE, apply_policy, conditional
 from common.pagination import KeysetPagination, NewestFirstCursorPagination
 from common.parsers import SafeJSONParser
@@ -44,7 +45,7 @@ from dreams.api.serializers import (
     journal_filters,
 )
 from dreams.caching import dream_etag, dream_policy, gallery_response, journal_etag
-from dreams.gallery import gallery_filter
+from dreams.gallery import GALLERY_SEARCH_MESSAGE, gallery_filter, gallery_search_wait
 from dreams.models import DemoDream, StorageTier
 from dreams.selectors import Scope
 from dreams.storage.writer import StoredDream, dream_store
@@ -196,6 +197,8 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         """Public, approved dreams with a ready video, newest first; ``mood`` and
         ``symbol`` narrow it (an unknown mood is a 400 naming the moods allowed)."""
         filters = api_gallery_filters(request.query_params)
+        if wait := gallery_search_wait(request, filters):
+            raise TooManyRequests(GALLERY_SEARCH_MESSAGE, wait_seconds=wait)
         return gallery_response(
             request,
             view=self,
