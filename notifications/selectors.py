@@ -6,8 +6,9 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
+from common.prepared import PreparedRows
 from notifications.models import Notification, NotificationSettings
 
 
@@ -16,9 +17,23 @@ def notification_list(*, recipient: AbstractBaseUser) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=recipient).order_by("-created_at", "-id")
 
 
+# Every page a signed-in person sees asks: compiled once per connection (common.prepared).
+_UNREAD = PreparedRows(
+    "notifications.unread_count",
+    lambda who: (
+        Notification.objects.filter(recipient_id=who, read_at__isnull=True)
+        .values("recipient_id")
+        .annotate(unread=Count("id"))
+        .values_list("unread")
+    ),
+    sentinel=-987_654_321,
+)
+
+
 def notification_unread_count(*, recipient: AbstractBaseUser) -> int:
     """How many of ``recipient``'s notifications are unread: one COUNT on a partial index."""
-    return Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
+    rows = _UNREAD.rows(recipient.pk)
+    return rows[0][0] if rows else 0
 
 
 def notification_get(*, recipient: AbstractBaseUser, notification_id: Any) -> Notification | None:
