@@ -28,24 +28,16 @@ from dreams.excerpts import PREVIEW_CHARS, plain_excerpt
 from dreams.gallery import GALLERY_MOODS, GalleryFilters
 from dreams.models import AbstractDream, StorageTier
 from dreams.services import dream_thumbnail_path, dream_video_path
+from videos.media import thumbnail_size
 
 SITE_NAME = "DreamJourney"
 VIDEO_TYPE = "video/mp4"
-#: Thumbnails are the video's frame scaled down to at most this width, aspect kept
-#: (``videos.media.make_thumbnail``'s ``max_width``).
-THUMBNAIL_MAX_WIDTH = 640
 
 
 def dream_is_shareable(dream: AbstractDream) -> bool:
     """May the dream be shared and previewed: is it in the public gallery?"""
     waiting = getattr(dream, "storage_tier", None) == StorageTier.EMERGENCY
     return not waiting and dream_in_gallery(dream)
-
-
-def _thumbnail_size(width: int, height: int) -> tuple[int, int]:
-    if width > THUMBNAIL_MAX_WIDTH:
-        return THUMBNAIL_MAX_WIDTH, max(1, round(height * THUMBNAIL_MAX_WIDTH / width))
-    return width, height
 
 
 def dream_link_preview(request: HttpRequest, dream: AbstractDream) -> dict[str, Any]:
@@ -75,7 +67,7 @@ def dream_link_preview(request: HttpRequest, dream: AbstractDream) -> dict[str, 
     if asset is not None and asset.width and asset.height:
         preview |= {"video_width": asset.width, "video_height": asset.height}
         if poster:
-            width, height = _thumbnail_size(asset.width, asset.height)
+            width, height = thumbnail_size(asset.width, asset.height)
             preview |= {"image_width": width, "image_height": height}
     return preview
 

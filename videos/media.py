@@ -56,6 +56,17 @@ __all__ = [
 Container = Literal["mov", "matroska"]
 
 # Decoders that render text or still pictures; they can hide in otherwise odd files.
+#: A thumbnail (poster) is a frame scaled down, never up, to at most this width, aspect kept.
+THUMBNAIL_MAX_WIDTH = 640
+
+
+def thumbnail_size(width: int, height: int) -> tuple[int, int]:
+    """The size of the thumbnail of a ``width`` x ``height`` video."""
+    if width > THUMBNAIL_MAX_WIDTH:
+        return THUMBNAIL_MAX_WIDTH, max(1, round(height * THUMBNAIL_MAX_WIDTH / width))
+    return width, height
+
+
 _NON_VIDEO_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
 # ISO-BMFF (MP4/MOV) top-level boxes that may open a file.
 _ISO_FIRST_BOXES = frozenset(
@@ -199,7 +210,7 @@ def make_thumbnail(
     path: Path,
     *,
     at_seconds: float = 1.0,
-    max_width: int = 640,
+    max_width: int = THUMBNAIL_MAX_WIDTH,
     limits: MediaLimits | None = None,
 ) -> bytes:
     """Return JPEG bytes of the frame at ``at_seconds`` (the first frame if the video is shorter).

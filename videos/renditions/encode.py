@@ -29,7 +29,13 @@ from av.audio.resampler import AudioResampler
 
 # The one safe opener (private to videos.media, shared on purpose: a second way to open
 # untrusted files would be a second thing to get right).
-from videos.media import MediaLimits, NotAVideoError, _duration_seconds, _open_video
+from videos.media import (
+    THUMBNAIL_MAX_WIDTH,
+    MediaLimits,
+    NotAVideoError,
+    _duration_seconds,
+    _open_video,
+)
 from videos.renditions.facts import describe_video, file_facts
 
 WEB_NAME = "web.mp4"
@@ -58,7 +64,7 @@ class RenditionOptions:
     preview_width: int = 320
     preview_crf: int = 26
     preview_maxrate: int = 450_000
-    poster_width: int = 640
+    poster_width: int = THUMBNAIL_MAX_WIDTH
     poster_samples: int = 8
 
     def __post_init__(self) -> None:
