@@ -17,6 +17,7 @@ Videos are served as their web rendition when one exists (``videos.renditions``)
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -178,6 +179,11 @@ def _with_headers(response: HttpResponse, headers: dict[str, str]) -> HttpRespon
     return response
 
 
+def _name_tag(name: str) -> str:
+    """A short tag naming a stored file (each render writes new names)."""
+    return format(zlib.crc32(name.encode()), "08x")
+
+
 def wants_original(request: HttpRequest) -> bool:
     """``?original=1``: the stored original rather than its web rendition."""
     return request.GET.get("original", "") in ("1", "true", "yes")
@@ -196,28 +202,30 @@ def asset_response(
     if asset is None or (thumbnail and not asset.thumbnail):
         raise Http404("No video yet.")
     if thumbnail:
-        # The poster replaces the first thumbnail under another name: a new ETag.
-        tag = "poster" if asset.thumbnail.name.startswith("posters/") else "thumb"
+        # Each poster (a re-render makes a new one) is stored under its own name: its tag.
         return serve_file(
             request,
             asset.thumbnail,
             content_type="image/jpeg",
-            etag=f"{asset.sha256}-{tag}",
+            etag=f"{asset.sha256}-{_name_tag(asset.thumbnail.name)}",
             modified=asset.renditions_at or asset.created_at,
         )
     kind = RenditionKind.PREVIEW if preview else RenditionKind.WEB
-    if preview or not wants_original(request):
+    # No query for a rendition that cannot exist (every ranged request of a <video> asks).
+    made = asset.preview_ready if preview else asset.renditions_at is not None
+    if made and (preview or not wants_original(request)):
         rendition = VideoRendition.objects.filter(asset=asset, kind=kind).first()
         if rendition is not None:
+            # Tagged by the file: a forced re-render never answers an old If-Range.
             return serve_file(
                 request,
                 rendition.file,
                 content_type="video/mp4",
-                etag=f"{asset.sha256}-{kind}",
+                etag=f"{asset.sha256}-{kind}-{_name_tag(rendition.file.name)}",
                 modified=rendition.created_at,
             )
-        if preview:
-            raise Http404("No preview yet.")
+    if preview:
+        raise Http404("No preview yet.")
     return serve_file(
         request, asset.file, content_type="video/mp4", etag=asset.sha256, modified=asset.created_at
     )

@@ -179,3 +179,23 @@ def test_finished_renditions_reach_pages_and_clients_that_hold_the_old_state(
     assert again.json()["results"][0]["preview_url"].endswith(f"/{dream.pk}/preview.mp4")
     gallery = client.get("/api/dreams/public/gallery").json()["results"]
     assert gallery[0]["preview_url"] is not None
+
+
+def test_a_forced_re_render_never_resumes_a_download_of_the_old_files(client, rendered):
+    # Given a visitor who fetched the start of the web rendition and the poster
+    dream = DreamFactory(in_gallery=True, video_asset=rendered)
+    first = client.get(f"/media/dreams/{dream.pk}/video.mp4", HTTP_RANGE="bytes=0-99")
+    poster = client.get(f"/media/dreams/{dream.pk}/thumbnail.jpg")
+
+    # When the renditions are made again (new files)
+    video_renditions_make(asset=rendered, force=True)
+    resumed = client.get(
+        f"/media/dreams/{dream.pk}/video.mp4", HTTP_RANGE="bytes=100-", HTTP_IF_RANGE=first["ETag"]
+    )
+    poster_again = client.get(f"/media/dreams/{dream.pk}/thumbnail.jpg")
+
+    # Then the old validator no longer matches: the whole new file, a new poster tag
+    web = rendered.renditions.get(kind=RenditionKind.WEB)
+    assert resumed.status_code == 200 and _body(resumed) == _bytes(web.file)
+    assert resumed["ETag"] != first["ETag"]
+    assert poster_again["ETag"] != poster["ETag"]
