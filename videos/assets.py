@@ -92,6 +92,9 @@ def video_asset_create_from_file(
     sha256 = sha256 or _sha256_of(path)
     if existing := VideoAsset.objects.filter(sha256=sha256).first():
         return existing
+    # A video first (probed in the sandbox), and only then its manifest: a file that is
+    # not a video never costs a manifest reader.
+    inspection = inspection or _inspect(path)
     return _store(
         path=path,
         source_kind=source_kind,

@@ -50,6 +50,10 @@ _DARK_LUMA = 24.0
 _POSTER_PROBE_WIDTH = 160
 
 
+#: The sound codecs a rendition decodes (anything else is rendered silent).
+RENDITION_AUDIO_CODECS = frozenset({"aac", "mp3", "mp3float", "opus", "libopus", "vorbis", "flac"})
+
+
 @dataclass(frozen=True, kw_only=True)
 class RenditionOptions:
     """How renditions are made (settings ``VIDEO_RENDITION_*``); bitrates in bits/s."""
@@ -306,11 +310,14 @@ def _decode_into(container, stream, audio, one_pass: _OnePass, limits: MediaLimi
     max_audio_packets = math.ceil(limits.max_duration_seconds * 200) + 1000
     origin = float((stream.start_time or 0) * stream.time_base) if stream.time_base else 0.0
     frames = audio_packets = 0
+    audio_seconds = 0.0
     for packet in container.demux(*([stream, audio] if audio else [stream])):
         if packet.stream is audio:
             audio_packets += 1
-            if audio_packets <= max_audio_packets:
+            # Sound is bounded like pictures: by packets, and by the seconds it decodes to.
+            if audio_packets <= max_audio_packets and audio_seconds <= limits.max_duration_seconds:
                 for frame in packet.decode():
+                    audio_seconds += frame.samples / (frame.sample_rate or 1)
                     one_pass.audio(frame)
             continue
         frames += 1
@@ -336,7 +343,16 @@ def render_all(
     """
     started = time.perf_counter()
     with _open_video(source, limits) as (container, stream, _):
-        audio = next((s for s in container.streams.audio if s.codec_context is not None), None)
+        # Only the common sound codecs are decoded (the probe never decodes sound, so any
+        # other FFmpeg audio decoder would be reachable from an upload only here).
+        audio = next(
+            (
+                s
+                for s in container.streams.audio
+                if s.codec_context is not None and s.codec_context.name in RENDITION_AUDIO_CODECS
+            ),
+            None,
+        )
         if audio is not None:
             audio.codec_context.thread_count = 1
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate or 25
