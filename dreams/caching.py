@@ -45,7 +45,7 @@ from rest_framework.response import Response
 from common import http_cache
 from common.http_cache import PRIVATE, CachePolicy
 from common.owners import Owner
-from common.pagination import KeysetPagination
+from common.pagination import KeysetPagination, NewestFirstCursorPagination
 from dreams.gallery import FILTER_NAMES, canonical_filters
 from dreams.models import AbstractDream, Dream, ModerationStatus, StorageTier, VideoStatus
 from dreams.ownership import owns_dream
@@ -173,8 +173,20 @@ def gallery_response(request: Request, *, view: Any, build: Callable[[], Respons
 #: The filters (``dreams.gallery``) key entries of their own, only when spelled as the
 #: view reads them: a mood is one of a few words, a symbol one normalised, bounded motif.
 _PAGE_PARAMETERS = frozenset({"cursor", "page_size", *FILTER_NAMES})
+_MAX_PAGE_SIZE = NewestFirstCursorPagination.max_page_size
 #: Accept values whose answer is plain ``application/json`` (DRF negotiates the rest).
 _JSON_RANGES = frozenset({"*/*", "application/*", "application/json"})
+
+
+def gallery_page_cacheable(params) -> bool:
+    """Only first pages (per filter, and page size our pages and the API can ask for)
+    are kept: anyone can write a new cursor or size, and each would be an entry."""
+    if params.get("cursor"):
+        return False
+    size = params.get("page_size")
+    return size is None or (
+        size.isdigit() and str(int(size)) == size and 1 <= int(size) <= _MAX_PAGE_SIZE
+    )
 
 
 def _canonical(request: HttpRequest) -> bool:
@@ -183,8 +195,7 @@ def _canonical(request: HttpRequest) -> bool:
     params = request.GET
     if not set(params) <= _PAGE_PARAMETERS or any(len(params.getlist(n)) > 1 for n in params):
         return False
-    size = params.get("page_size")
-    if size is not None and not (size.isdigit() and str(int(size)) == size):
+    if not gallery_page_cacheable(params):
         return False
     if not canonical_filters(params):  # the view answers 400, or for another spelling
         return False

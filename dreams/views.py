@@ -36,7 +36,7 @@ from common.pagination import KeysetPagination, NewestFirstCursorPagination
 from dreams import journal_selectors, selectors
 from dreams.accounts import account_register
 from dreams.api.serializers import EARLIEST_DREAMT_ON
-from dreams.caching import gallery_cached, gallery_figures_cached
+from dreams.caching import gallery_cached, gallery_figures_cached, gallery_page_cacheable
 from dreams.cards import gallery_cards, journal_cards
 from dreams.forms import SignupForm
 from dreams.gallery import (
@@ -444,8 +444,10 @@ def gallery(request: HttpRequest) -> HttpResponse:
         dreams, cursor = _first_page(request, rows, first_rows=first_rows)
         return gallery_cards(dreams), cursor, bool(request.GET.get("cursor"))
 
-    parts = ("page", request.GET.get("cursor", ""), filters.mood, filters.symbol, "cards")
-    dreams, cursor, later = gallery_cached(parts, page)
+    parts = ("page", filters.mood, filters.symbol, "cards")
+    dreams, cursor, later = (
+        gallery_cached(parts, page) if gallery_page_cacheable(request.GET) else page()
+    )
     moods = gallery_figures_cached(
         ("moods",), lambda: gallery_mood_counts(selectors.dream_gallery_list())
     )

@@ -277,3 +277,22 @@ def test_made_up_parameters_are_answered_but_never_fill_the_cache(shared_cache):
 
     assert [titles(a) for a in answers] == [["Aurora"]] * 5
     assert [k for k in keys_under(shared_cache, "dreams:gallery:*") if "version" not in k] == []
+
+
+def test_made_up_cursors_and_sizes_are_answered_but_never_fill_the_cache(shared_cache):
+    # Given a gallery deep enough for a second page
+    for n in range(3):
+        DreamFactory(in_gallery=True, title=f"Dream {n}")
+    first = APIClient().get(GALLERY, {"page_size": 1}).json()
+
+    # When a visitor walks later pages, and asks for sizes past the largest
+    later = [APIClient().get(first["next"]) for _ in range(2)]
+    huge = [APIClient().get(GALLERY, {"page_size": 1000 + n}) for n in range(3)]
+    pages = [APIClient().get("/gallery/", {"cursor": first["next"].split("cursor=")[1]})]
+
+    # Then each is answered, and only first pages of sizes a client can ask for are kept
+    assert all(a.status_code == 200 for a in [*later, *huge, *pages])
+    api = keys_under(shared_cache, "dreams:gallery:api:*")
+    kept_pages = keys_under(shared_cache, "dreams:gallery:page:*")
+    assert len(api) == 1  # page 1 with page_size=1
+    assert len(kept_pages) == 1  # the gallery page's mood chips; no later page
