@@ -83,7 +83,8 @@ def dream_report_open(
     Locks the dream row, so reports arriving together count one by one; at the
     threshold the dream is hidden from the gallery in the same transaction.
     Raises ``OwnDream`` for the dream's owner, ``AlreadyReported`` when this
-    visitor's earlier report of the dream is still open.
+    visitor's earlier report of the dream is still open or was dismissed (a moderator
+    kept the dream: the same reporters cannot hide it again).
     """
     if reporter is not None and reporter.is_authenticated and reporter.pk == dream.owner_id:
         raise OwnDream("You cannot report your own dream.")
@@ -93,7 +94,9 @@ def dream_report_open(
         .get(pk=dream.pk)
     )
     mine = DreamReport.objects.filter(
-        dream_id=dream.pk, reporter_key=reporter_key, status=ReportStatus.OPEN
+        dream_id=dream.pk,
+        reporter_key=reporter_key,
+        status__in=(ReportStatus.OPEN, ReportStatus.DISMISSED),
     )
     if mine.exists():
         raise AlreadyReported("You have already reported this dream; a moderator will look at it.")

@@ -13,6 +13,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
+from dreams import reports
 from dreams.models import Dream, DreamReport, ReportStatus
 from dreams.selectors import dream_gallery_list
 from tests.support.factories import DemoDreamFactory, DreamFactory
@@ -136,6 +137,28 @@ def test_the_same_visitor_cannot_open_a_second_report(public_dream):
     assert "already reported" in again.json()["detail"]
     assert DreamReport.objects.count() == 1
     assert Dream.objects.get(pk=public_dream.pk).open_reports == 1
+
+
+def test_reporters_a_moderator_overruled_cannot_hide_the_dream_again(
+    public_dream, settings, make_user
+):
+    # Given three visitors whose reports hid a dream, and a moderator who kept it
+    settings.REPORTS_HIDE_THRESHOLD = 3
+    for n in (1, 2, 3):
+        assert report(visitor(n), public_dream).status_code == 201
+    assert str(public_dream.pk) not in gallery_ids()
+    moderator = make_user("mod", is_staff=True, is_superuser=True)
+    reports.dreams_reports_resolve(
+        dream_ids=[public_dream.pk], resolution="dismiss", moderator=moderator
+    )
+    assert str(public_dream.pk) in gallery_ids()
+
+    # When the same three report it again
+    again = [report(visitor(n), public_dream).status_code for n in (1, 2, 3)]
+
+    # Then they are told they already did, and the dream stays in the gallery
+    assert again == [409, 409, 409]
+    assert str(public_dream.pk) in gallery_ids()
 
 
 def test_one_ipv6_network_is_one_visitor(public_dream):
