@@ -102,6 +102,23 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), _PERIODS[period.strip()[0]]
 
 
+def counted_within(key: str, rate: str) -> bool:
+    """Count one event under ``key``: is it within ``rate`` (``"20/hour"``) in the window
+    the key's first event opened? Counted atomically in the cache, shared between
+    processes with Redis; ``False`` while the cache is unreachable (nothing counts, so
+    nothing is allowed)."""
+    limit, period = parse_rate(rate)
+    cache.add(key, 0, period)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, period)
+        count = 1
+    except CacheUnavailable:
+        return False
+    return count <= limit
+
+
 class AddressQuota:
     """At most N events per client address per period (the rate in setting ``setting``).
 

@@ -11,13 +11,12 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from common.clients import parse_rate
+from common.clients import counted_within
 from notifications.models import Notification, NotificationSettings
 
 logger = logging.getLogger(__name__)
@@ -60,17 +59,9 @@ def notification_email_message(notification: Notification, *, to: str) -> EmailM
 
 def _recipient_has_mails_left(user_id: int) -> bool:
     """At most ``NOTIFICATION_EMAIL_RATE`` notification emails per account (a moderator
-    rejecting fifty dreams at once must not bury an inbox); counted in the cache,
-    atomically. Past it the notifications are only in the app."""
-    limit, period = parse_rate(settings.NOTIFICATION_EMAIL_RATE)
-    key = f"quota:notification-mail:{user_id}"
-    cache.add(key, 0, period)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, period)
-        count = 1
-    return count <= limit
+    rejecting fifty dreams at once must not bury an inbox). Past it, or while the cache
+    is unreachable, the notifications are only in the app."""
+    return counted_within(f"quota:notification-mail:{user_id}", settings.NOTIFICATION_EMAIL_RATE)
 
 
 def _still_wanted(notification: Notification) -> bool:

@@ -22,7 +22,6 @@ from django.contrib.auth import authenticate, get_user_model, password_validatio
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -33,8 +32,7 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 
 from common.authentication import forget_failures, raise_if_locked_out
-from common.clients import parse_rate
-from common.redis_cache import CacheUnavailable
+from common.clients import counted_within
 from dreams.models import Dream, JournalExport
 from videos.assets import video_assets_delete_unreferenced
 from videos.jobs.control import video_job_cancel
@@ -180,19 +178,10 @@ def _recipient_has_mails_left(email: str) -> bool:
     """At most ``PASSWORD_RESET_EMAIL_RATE`` reset mails per recipient, whoever asks.
 
     The per-address limit (the page's 429) stops one client; this stops many clients
-    together from burying one inbox. Counted in the cache, atomically.
+    together from burying one inbox.
     """
-    limit, period = parse_rate(settings.PASSWORD_RESET_EMAIL_RATE)
     key = "quota:reset-mail:" + hashlib.sha256(email.lower().encode()).hexdigest()
-    cache.add(key, 0, period)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, period)
-        count = 1
-    except CacheUnavailable:  # uncounted mail could bury an inbox: send none for now
-        return False
-    return count <= limit
+    return counted_within(key, settings.PASSWORD_RESET_EMAIL_RATE)
 
 
 def password_reset_email_queue(*, user: AbstractBaseUser, domain: str, use_https: bool) -> bool:

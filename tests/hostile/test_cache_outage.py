@@ -10,6 +10,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 
 from common import redis_cache
+from common.clients import counted_within
 from common.redis_cache import CacheUnavailable
 from tests.support.factories import UserFactory
 from tests.support.tcp_proxy import TcpProxy
@@ -113,3 +114,12 @@ def test_sign_ups_pause_rather_than_go_uncounted_while_redis_is_down(redis_proxy
     # Then the sign-up is refused for now with a time to come back, not let through
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
+
+
+def test_mail_quotas_send_nothing_rather_than_go_uncounted(redis_proxy):
+    # Given a per-recipient mail budget counted in Redis
+    assert counted_within("quota:test-mail", "2/hour") is True
+
+    # When Redis goes away, no mail is counted as allowed (and nothing raises)
+    redis_proxy.cut()
+    assert counted_within("quota:test-mail", "2/hour") is False
