@@ -49,7 +49,7 @@ class FilterChoices:
 
 def dream_filter_choices(*, owner: Owner, limit: int = CHOICES_MAX) -> FilterChoices:
     """The owner's tags and emotions together (one query over their newest
-    ``CHOICES_SAMPLE`` dreams), as ``dream_tag_choices`` and ``dream_emotion_choices``."""
+    ``CHOICES_SAMPLE`` dreams); emotions in the lower case the ``emotion`` filter matches."""
     pairs = list(dream_list(owner=owner).values_list("tags", "analysis__emotions")[:CHOICES_SAMPLE])
     return FilterChoices(
         tags=_most_common((tags for tags, _ in pairs), limit),
@@ -71,13 +71,6 @@ def dream_tag_choices(*, owner: Owner, limit: int = CHOICES_MAX) -> list[str]:
     # Not "the newest tagged dreams": in a journal with few tags that scans every row.
     tags = dream_list(owner=owner).values_list("tags", flat=True)
     return _most_common(tags[:CHOICES_SAMPLE], limit)
-
-
-def dream_emotion_choices(*, owner: Owner, limit: int = CHOICES_MAX) -> list[str]:
-    """Emotions read in the owner's dreams, most frequent first, in the lower case the
-    ``emotion`` filter matches (from their newest ``CHOICES_SAMPLE`` dreams)."""
-    emotions = dream_list(owner=owner).values_list("analysis__emotions", flat=True)
-    return _most_common(_lowered(emotions[:CHOICES_SAMPLE]), limit)
 
 
 # --- The calendar ---------------------------------------------------------------------------
