@@ -59,9 +59,11 @@ def _isolated_media(settings, tmp_path, c2pa_chain):
     from django.core.cache import cache
 
     from common import authentication
+    from dreams import cards
 
     cache.clear()
     authentication._written.clear()  # what this process wrote is gone with the cache
+    cards.clear_rendered_cards()
 
 
 @pytest.fixture

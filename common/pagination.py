@@ -7,6 +7,7 @@ import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
 from rest_framework.exceptions import NotFound
@@ -24,6 +25,22 @@ class FirstRows:
     ordering: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class PageRows:
+    """Pages of a list that ``NewestFirstCursorPagination`` cuts, read another way (e.g.
+    by prepared statements): ``read(ordering, after, limit)`` gives the first ``limit``
+    rows of the list ordered by ``ordering`` (``order_by`` terms), narrowed by ``after``
+    when it is a ``(lookup, value)`` pair such as ``("created_at__lt", "2026-…")``; or
+    ``None`` for a page it does not read, which the queryset then serves."""
+
+    read: Callable[[tuple[str, ...], tuple[str, Any] | None, int], list | None]
+    ordering: tuple[str, ...]
+
+    def first(self, limit: int) -> list | None:
+        """The list's first ``limit`` rows."""
+        return self.read(self.ordering, None, limit)
+
+
 class NewestFirstCursorPagination(CursorPagination):
     """Stable deep pages: the cursor is a position, not an offset (page 5,000 costs as page 1)."""
 
@@ -32,30 +49,52 @@ class NewestFirstCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
-    def paginate_queryset(self, queryset, request, view=None, *, first_rows=None):
-        """DRF's, except that with ``first_rows`` (ordered like this paginator) page 1 is
-        read by ``first_rows.read`` instead of from ``queryset``."""
-        if first_rows is not None and not request.query_params.get(self.cursor_query_param):
-            if tuple(first_rows.ordering) != tuple(self.ordering):
-                raise ValueError("first_rows must be ordered as the paginator orders.")
-            queryset = _FirstRowsAsQuerySet(first_rows)
+    def paginate_queryset(self, queryset, request, view=None, *, page_rows=None):
+        """DRF's, except that with ``page_rows`` (the same list, ordered like this
+        paginator) a page is read by ``page_rows.read`` where it can, else from
+        ``queryset``."""
+        if page_rows is not None:
+            if tuple(page_rows.ordering) != tuple(self.ordering):
+                raise ValueError("page_rows must be ordered as the paginator orders.")
+            queryset = _PageRowsAsQuerySet(page_rows, queryset)
         return super().paginate_queryset(queryset, request, view)
 
 
-class _FirstRowsAsQuerySet:
-    """What DRF's cursor pagination asks of a queryset for page 1, answered by a reader:
-    ``order_by`` (already so ordered) and the first rows (``[0:n]``)."""
+class _PageRowsAsQuerySet:
+    """What DRF's cursor pagination asks of a queryset (``order_by``, one ``filter`` by
+    the cursor's position, a slice), answered by ``PageRows`` for a slice from the
+    start, by the queryset for one with an offset (a cursor between equal positions)."""
 
-    def __init__(self, first_rows: FirstRows) -> None:
-        self.first_rows = first_rows
+    def __init__(
+        self,
+        page_rows: PageRows,
+        queryset,
+        ordering: tuple[str, ...] = (),
+        after: tuple[str, Any] | None = None,
+    ) -> None:
+        self.page_rows, self.queryset = page_rows, queryset
+        self.ordering, self.after = ordering, after
 
-    def order_by(self, *ordering: str) -> _FirstRowsAsQuerySet:
-        return self
+    def order_by(self, *ordering: str) -> _PageRowsAsQuerySet:
+        return _PageRowsAsQuerySet(self.page_rows, self.queryset, ordering, self.after)
+
+    def filter(self, **lookup: Any) -> _PageRowsAsQuerySet:
+        if self.after is not None or len(lookup) != 1:
+            raise TypeError("One filter, the cursor's position, is all pages take.")
+        (after,) = lookup.items()
+        return _PageRowsAsQuerySet(self.page_rows, self.queryset, self.ordering, after)
 
     def __getitem__(self, page: slice) -> list:
-        if not isinstance(page, slice) or page.start not in (0, None) or page.step:
-            raise TypeError("Only the first rows of page 1 can be read.")
-        return self.first_rows.read(page.stop)
+        if not isinstance(page, slice) or page.step or page.stop is None:
+            raise TypeError("Pages are read as [start:stop] slices.")
+        if not page.start:
+            rows = self.page_rows.read(self.ordering, self.after, page.stop)
+            if rows is not None:
+                return rows
+        queryset = self.queryset.order_by(*self.ordering)
+        if self.after is not None:
+            queryset = queryset.filter(**dict([self.after]))
+        return list(queryset[page])
 
 
 class KeysetPagination(BasePagination):

@@ -88,6 +88,8 @@ TEMPLATES = [
                 # {{ unread_notifications }}: one COUNT, only when a page shows it (the header)
                 "notifications.context_processors.unread_notifications",
             ],
+            # {% url 'name' %} without arguments: reversed once per process, not per render.
+            "builtins": ["common.templatetags.cached_url"],
         },
     },
 ]

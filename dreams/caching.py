@@ -30,7 +30,10 @@ request's variant (URL, origin, media type).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -282,16 +285,35 @@ def journal_etag(
     exactly what the page shows, whatever the journal's size; a 304 skips building and
     rendering the body.
     """
-    shown = [tuple(row[name] for name in _VALIDATED) for row in rows]
     held = [(str(d.pk), d.updated_at) for d in waiting]
     return http_cache.etag_for(
         "journal",
         (owner.user_id, owner.session_key),
-        shown,
+        _validated_digest(rows),
         (page.next_position, page.previous_position),
         held,
         http_cache.representation_variant(request),
     )
+
+
+def _validated_digest(rows: Iterable[dict]) -> str:
+    """The rows' ``_VALIDATED`` values, hashed as bytes (the ``repr()`` of a page's UUIDs
+    and datetimes cost a tenth of the request)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for row in rows:
+        for name in _VALIDATED:
+            digest.update(_as_bytes(row[name]))
+            digest.update(b"\x1f")
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def _as_bytes(value: Any) -> bytes:
+    if isinstance(value, uuid.UUID):
+        return value.bytes
+    if isinstance(value, datetime):
+        return value.isoformat().encode()
+    return repr(value).encode()
 
 
 def _in_gallery(dream: AbstractDream) -> bool:

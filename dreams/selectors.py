@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -17,13 +18,14 @@ from django.db import DatabaseError
 from django.db.models import QuerySet, Value
 
 from common.owners import Owner
-from common.pagination import FirstRows
+from common.pagination import FirstRows, PageRows
 from common.prepared import NO_ARGUMENT, PreparedRows
 from dreams.models import AbstractDream, DemoDream, Dream, ModerationStatus, VideoStatus
 from dreams.ownership import dream_model_for, dreams_of
 from dreams.search import JournalFilters, journal_filter
 from dreams.storage import journal
 from dreams.storage.records import waiting_dreams
+from notifications.selectors import notification_unread_column
 from videos.models import VideoJob
 
 #: The journal's order: when dreamt, then when written; ``id`` makes it total.
@@ -126,31 +128,55 @@ def dream_list_rows(*, owner: Owner, filters: JournalFilters = NO_FILTERS) -> Qu
     return journal_filter(rows, filters)
 
 
-def dream_journal_first_rows(*, owner: Owner, limit: int) -> list[dict[str, Any]]:
+def dream_journal_first_rows(
+    *, owner: Owner, limit: int, with_unread_notifications: bool = False
+) -> list[dict[str, Any]]:
     """``dream_list_rows(owner=owner)[:limit]``, unfiltered: the journal's first page, the
-    read nearly every visit starts with, run as a statement compiled once (``PreparedRows``)."""
+    read nearly every visit starts with, run as a statement compiled once (``PreparedRows``).
+
+    ``with_unread_notifications``: an account's rows also carry its unread notifications
+    count (``UNREAD_NOTIFICATIONS``, the same in every row), so the journal page's header
+    costs no query of its own; a demo visitor has no notifications.
+    """
     if owner.is_demo:
-        return _journal_first_rows(DemoDream, limit).dicts(owner.session_key)
-    return _journal_first_rows(Dream, limit).dicts(owner.user_id)
+        return _journal_first_rows(DemoDream, limit, False).dicts(owner.session_key)
+    return _journal_first_rows(Dream, limit, with_unread_notifications).dicts(owner.user_id)
 
 
-def dream_journal_first_page(*, owner: Owner, filters: JournalFilters) -> FirstRows | None:
+def dream_journal_first_page(
+    *, owner: Owner, filters: JournalFilters, with_unread_notifications: bool = False
+) -> FirstRows | None:
     """For ``KeysetPagination(first_rows=…)``: the unfiltered journal's first page comes
     from ``dream_journal_first_rows``; a filtered one (``None``) from its queryset."""
     if filters.active:
         return None
     return FirstRows(
-        read=lambda limit: dream_journal_first_rows(owner=owner, limit=limit),
+        read=lambda limit: dream_journal_first_rows(
+            owner=owner, limit=limit, with_unread_notifications=with_unread_notifications
+        ),
         ordering=JOURNAL_ORDER,
     )
 
 
+#: The column ``dream_journal_first_rows(with_unread_notifications=True)`` adds.
+UNREAD_NOTIFICATIONS = "unread_notifications"
+
+
 @functools.cache
-def _journal_first_rows(model: type[AbstractDream], limit: int) -> PreparedRows:
+def _journal_first_rows(model: type[AbstractDream], limit: int, unread: bool) -> PreparedRows:
     whose = "session_key" if issubclass(model, DemoDream) else "owner_id"
+
+    def rows(who: Any) -> QuerySet[dict]:
+        found = _rows_of(model).filter(**{whose: who}).order_by(*JOURNAL_ORDER)
+        if unread:
+            found = found.annotate(
+                **{UNREAD_NOTIFICATIONS: notification_unread_column(recipient_id=who)}
+            )
+        return found[:limit]
+
     return PreparedRows(
-        ("dreams.journal_first_rows", model._meta.label, limit),
-        lambda who: _rows_of(model).filter(**{whose: who}).order_by(*JOURNAL_ORDER)[:limit],
+        ("dreams.journal_first_rows", model._meta.label, limit, unread),
+        rows,
         sentinel="prepared-sentinel-session" if whose == "session_key" else -987_654_321,
     )
 
@@ -182,20 +208,59 @@ def dream_gallery_rows() -> QuerySet[dict]:
     return _gallery_rows().all()  # a clone: the cached queryset is never run or changed
 
 
-def dream_gallery_first_page(*, filters_active: bool) -> FirstRows | None:
-    """For ``NewestFirstCursorPagination(first_rows=…)``: the unfiltered gallery's first
-    page, the read every visit starts with, as one statement compiled once."""
+def dream_gallery_pages(*, filters_active: bool) -> PageRows | None:
+    """For ``NewestFirstCursorPagination(page_rows=…)``: the unfiltered gallery's pages,
+    page 1 and every later one, each read by a statement compiled once per connection
+    (``PreparedRows``) with the cursor's position as its parameter."""
     if filters_active:
         return None
-    return FirstRows(read=lambda limit: _gallery_first_rows(limit).dicts(), ordering=GALLERY_ORDER)
+    return PageRows(read=_gallery_page_rows, ordering=GALLERY_ORDER)
+
+
+def _reversed(term: str) -> str:
+    return term[1:] if term.startswith("-") else f"-{term}"
+
+
+#: The two orders a cursor reads the gallery in (forwards, and backwards for "previous").
+_GALLERY_ORDERS = (GALLERY_ORDER, tuple(_reversed(term) for term in GALLERY_ORDER))
+#: Where a cursor's position narrows the gallery: the first ordering term's column.
+_GALLERY_POSITION = GALLERY_ORDER[0].lstrip("-")
+_GALLERY_LOOKUPS = (f"{_GALLERY_POSITION}__lt", f"{_GALLERY_POSITION}__gt")
+#: Pages longer than a client may ask for (``max_page_size``, plus the row that tells
+#: whether a next page exists) are read the ordinary way: a bounded set of statements.
+_MAX_PREPARED_ROWS = 101
+
+
+def _gallery_page_rows(
+    ordering: tuple[str, ...], after: tuple[str, Any] | None, limit: int
+) -> list[dict[str, Any]] | None:
+    lookup, position = after if after is not None else (None, None)
+    if (
+        tuple(ordering) not in _GALLERY_ORDERS
+        or lookup not in (None, *_GALLERY_LOOKUPS)
+        or not 0 < limit <= _MAX_PREPARED_ROWS
+    ):
+        return None
+    return _gallery_statement(tuple(ordering), lookup, limit).dicts(position)
 
 
 @functools.cache
-def _gallery_first_rows(limit: int) -> PreparedRows:
+def _gallery_statement(ordering: tuple[str, ...], lookup: str | None, limit: int) -> PreparedRows:
+    if lookup is None:
+        return PreparedRows(
+            ("dreams.gallery_page", ordering, limit),
+            lambda _: _gallery_rows().order_by(*ordering)[:limit],
+            sentinel=NO_ARGUMENT,
+        )
+    column = Dream._meta.get_field(_GALLERY_POSITION)
     return PreparedRows(
-        ("dreams.gallery_first_rows", limit),
-        lambda _: _gallery_rows().order_by(*GALLERY_ORDER)[:limit],
-        sentinel=NO_ARGUMENT,
+        ("dreams.gallery_page", ordering, lookup, limit),
+        lambda position: _gallery_rows().order_by(*ordering).filter(**{lookup: position})[:limit],
+        # A moment no dream was made at, sent as the lookup sends a position: adapted.
+        sentinel=datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC),
+        adapt=lambda position, connection: column.get_db_prep_value(
+            position, connection, prepared=False
+        ),
     )
 
 

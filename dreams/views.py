@@ -37,7 +37,7 @@ from dreams import journal_selectors, selectors
 from dreams.accounts import account_register
 from dreams.api.serializers import EARLIEST_DREAMT_ON
 from dreams.caching import gallery_cached, gallery_figures_cached, gallery_page_cacheable
-from dreams.cards import gallery_cards, journal_cards
+from dreams.cards import gallery_cards, gallery_cards_rendered, journal_cards_rendered
 from dreams.forms import SignupForm
 from dreams.gallery import (
     GALLERY_SEARCH_MESSAGE,
@@ -140,12 +140,12 @@ def home(request: HttpRequest) -> HttpResponse:
         dreams = gallery_cached(
             ("home", HOME_GALLERY_SIZE, "cards"),
             lambda: gallery_cards(
-                selectors.dream_gallery_first_page(filters_active=False).read(HOME_GALLERY_SIZE)
+                selectors.dream_gallery_pages(filters_active=False).first(HOME_GALLERY_SIZE)
             ),
         )
     except DatabaseError:  # the landing page stays up while the database is unreachable
         dreams = []
-    return render(request, "dreams/home.html", {"gallery": dreams})
+    return render(request, "dreams/home.html", {"gallery": gallery_cards_rendered(dreams, level=3)})
 
 
 @require_safe
@@ -159,14 +159,20 @@ def journal(request: HttpRequest) -> HttpResponse:
     dreams: list = []
     cursor = ""
     offline = False
+    counted: dict[str, Any] = {}  # the header's unread count, when the rows carry it
     if owner is not None:
         try:
             dreams, cursor = _first_page(
                 request,
                 lambda: selectors.dream_list_rows(owner=owner, filters=filters),
                 KeysetPagination(),
-                first_rows=selectors.dream_journal_first_page(owner=owner, filters=filters),
+                first_rows=selectors.dream_journal_first_page(
+                    owner=owner, filters=filters, with_unread_notifications=True
+                ),
             )
+            if dreams and selectors.UNREAD_NOTIFICATIONS in dreams[0]:
+                unread = selectors.UNREAD_NOTIFICATIONS
+                counted[unread] = dreams[0][unread] or 0
             # Dreams written while the database was down lead page 1, as in the API.
             if not filters.active:
                 waiting = selectors.dreams_waiting_first(
@@ -183,7 +189,7 @@ def journal(request: HttpRequest) -> HttpResponse:
         reverse("journal-calendar"), drop=DATE_NAMES, month=f"{day:%Y-%m}" if day else ""
     )
     context = {
-        "dreams": journal_cards(dreams),
+        "dreams": journal_cards_rendered(dreams),  # the cards' HTML
         "next_cursor": cursor,
         "next_url": page.url(journal_url, cursor=cursor) if cursor else "",
         "newest_url": page.url(journal_url),
@@ -194,7 +200,9 @@ def journal(request: HttpRequest) -> HttpResponse:
         "chips": page.chips(journal_url),
         "panel_count": page.panel_count,
         "filter_problems": page.problems,
-        "ratings": range(RATING_MIN, RATING_MAX + 1),
+        # (value, selected) per rating, as text: the template prints no numbers itself.
+        "clarity_choices": _rating_choices(filters.min_clarity),
+        "sleep_quality_choices": _rating_choices(filters.min_sleep_quality),
         "search_syntax": search_syntax_available(),
         "dreamt_on_min": EARLIEST_DREAMT_ON,
         "dreamt_on_max": timezone.localdate() + timedelta(days=DREAMT_ON_MAX_DAYS_AHEAD),
@@ -205,8 +213,13 @@ def journal(request: HttpRequest) -> HttpResponse:
         "is_demo": not request.user.is_authenticated,
         "is_later_page": bool(request.GET.get("cursor")),
         "offline": offline,
+        **counted,
     }
     return render(request, "dreams/journal.html", context)
+
+
+def _rating_choices(chosen: int | None) -> list[tuple[str, bool]]:
+    return [(str(n), chosen == n) for n in range(RATING_MIN, RATING_MAX + 1)]
 
 
 #: Words for each rating, 1–5 (the editor's choices and the dream page's "Clarity 4 of 5").
@@ -440,8 +453,8 @@ def gallery(request: HttpRequest) -> HttpResponse:
 
     def page() -> tuple[list, str, bool]:
         rows = gallery_filter(selectors.dream_gallery_rows(), filters)
-        first_rows = selectors.dream_gallery_first_page(filters_active=filters.active)
-        dreams, cursor = _first_page(request, rows, first_rows=first_rows)
+        page_rows = selectors.dream_gallery_pages(filters_active=filters.active)
+        dreams, cursor = _first_page(request, rows, page_rows=page_rows)
         return gallery_cards(dreams), cursor, bool(request.GET.get("cursor"))
 
     parts = ("page", filters.mood, filters.symbol, "cards")
@@ -452,7 +465,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
         ("moods",), lambda: gallery_mood_counts(selectors.dream_gallery_list())
     )
     context = {
-        "dreams": dreams,
+        "dreams": gallery_cards_rendered(dreams, level=2),  # the cards' HTML
         "next_cursor": cursor,
         "next_url": f"?{urlencode({**filters.query(), 'cursor': cursor})}" if cursor else "",
         "is_later_page": later,

@@ -76,10 +76,10 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
         return dream
 
     def _paginate(
-        self, request: Request, queryset, *, waiting=(), paginator=None, first_rows=None
+        self, request: Request, queryset, *, waiting=(), paginator=None, page_rows=None
     ) -> Response:
         paginator = paginator or NewestFirstCursorPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self, first_rows=first_rows)
+        page = paginator.paginate_queryset(queryset, request, view=self, page_rows=page_rows)
         return self._page_response(request, page, waiting=waiting, paginator=paginator)
 
     @staticmethod
@@ -205,7 +205,7 @@ class DreamViewSet(OwnerMixin, viewsets.ViewSet):
             build=lambda: self._paginate(
                 request,
                 gallery_filter(selectors.dream_gallery_rows(), filters),
-                first_rows=selectors.dream_gallery_first_page(filters_active=filters.active),
+                page_rows=selectors.dream_gallery_pages(filters_active=filters.active),
             ),
         )
 

@@ -12,7 +12,12 @@ from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from dreams.cards import gallery_cards, journal_cards
+from dreams.cards import (
+    gallery_cards,
+    gallery_cards_rendered,
+    journal_cards,
+    journal_cards_rendered,
+)
 from dreams.models import Dream, VideoStatus
 from dreams.selectors import dream_rows
 from tests.support.factories import DreamFactory, UserFactory
@@ -97,3 +102,52 @@ def test_journal_cards_print_what_the_template_printed():
     # Then the journal shows exactly what it showed before
     assert _squeezed(after) == _squeezed(before)
     assert journal_cards(rows) == journal_cards(dreams)
+
+
+def test_rendered_journal_cards_are_the_templates_and_follow_each_change(client):
+    # Given varied journal dreams, read as the journal reads them (rows)
+    dreams = _varied_dreams()
+    owner = dreams[0].owner
+
+    def rows():
+        found = list(dream_rows(Dream.objects.filter(pk__in=[d.pk for d in dreams])))
+        return sorted(found, key=lambda row: [d.pk for d in dreams].index(row["id"]))
+
+    # When their cards are rendered twice (the second time from the process's memory)
+    first = journal_cards_rendered(rows())
+    again = journal_cards_rendered(rows())
+
+    # Then both are exactly the card template's output, and so are instances' cards
+    expected = [
+        render_to_string("dreams/_dream_card.html", {"dream": c}) for c in journal_cards(rows())
+    ]
+    assert first == again == expected
+    assert journal_cards_rendered(dreams) == expected
+
+    # When one dream is edited by its owner, the next journal page shows the edit
+    client.force_login(owner)
+    assert "A later title" not in client.get("/journal/").content.decode()
+    response = client.patch(
+        f"/api/dreams/{dreams[2].pk}", {"title": "A later title"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    page = client.get("/journal/").content.decode()
+    assert "A later title" in page
+    assert page.count('data-dream-id="') == len(dreams)
+
+
+@pytest.mark.parametrize("level", [2, 3])
+def test_rendered_gallery_cards_are_the_templates(level):
+    # Given gallery cards
+    cards = gallery_cards([d for d in _varied_dreams() if d.video_asset_id])
+    expected = [
+        render_to_string("dreams/_gallery_card.html", {"dream": c, "level": level}) for c in cards
+    ]
+
+    # When rendered twice (the second time from memory), and once with a changed title
+    assert gallery_cards_rendered(cards, level=level) == expected
+    assert gallery_cards_rendered(cards, level=level) == expected
+    changed = [{**cards[0], "title": "Renamed"}]
+
+    # Then a changed value is a new card
+    assert "Renamed" in gallery_cards_rendered(changed, level=level)[0]

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from notifications.models import Notification, NotificationSettings
 from notifications.services import NewNotification, notification_create, notifications_create
+from tests.support.factories import DreamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +62,28 @@ def test_the_bell_shows_the_unread_count_for_one_count_query(signed_in, user):
     assert 'href="/notifications/"' in icon
     [count] = notification_queries(queries)
     assert count.lstrip().upper().startswith("SELECT COUNT(")
+
+
+@pytest.mark.parametrize("dreams", [0, 3])
+def test_the_journal_reads_its_dreams_and_the_unread_count_in_one_statement(
+    signed_in, user, dreams
+):
+    # Given an account with unread notifications, with dreams or none yet
+    for n in range(3):
+        tell(user, f"Notice {n}")
+    Notification.objects.filter(title="Notice 0").update(read_at=timezone.now())
+    for n in range(dreams):
+        DreamFactory(owner=user, title=f"Dream {n}")
+
+    # When its journal is shown
+    with CaptureQueriesContext(connection) as queries:
+        html = signed_in.get("/journal/").content.decode()
+
+    # Then the bell counts the unread ones; with dreams, the page's rows carried the count
+    assert 'aria-label="Notifications, 2 unread"' in bell(html)
+    assert html.count('data-dream-id="') == dreams
+    expected = 2 if dreams else 3  # the session's user and the rows (+ a COUNT of its own)
+    assert len(queries) == expected, [q["sql"][:80] for q in queries.captured_queries]
 
 
 def test_without_unread_notifications_the_badge_is_hidden(signed_in):
