@@ -191,3 +191,17 @@ def test_compose_interpolation_as_make_cluster_reads_it():
     assert interpolate("${A:-x} ${B-y} $${C} $D", {"A": "", "B": "", "D": "d"}) == "x  ${C} d"
     with pytest.raises(Untranslatable, match="set SECRET_KEY"):
         interpolate("${SECRET_KEY:?set SECRET_KEY}", {})
+
+
+def test_what_every_machine_must_share_is_set_in_compose():
+    # Links in mails, the signing chain and who streams video must be the same everywhere
+    compose = _compose()
+    app_env = compose["x-app"]["environment"]
+    shared = {"SITE_URL", "C2PA_SIGNING_CERT", "C2PA_SIGNING_KEY", "C2PA_DEV_DIR", "VIDEO_SENDFILE"}
+    assert shared <= set(app_env), shared - set(app_env)
+
+    # and the development chain lives on one volume that web and worker both mount
+    dev_dir = app_env["C2PA_DEV_DIR"]
+    for name in ("web", "worker"):
+        mounts = dict(v.split(":", 1)[::-1] for v in compose["services"][name]["volumes"])
+        assert any(dev_dir.startswith(f"{path}/") for path in mounts), (name, mounts)
