@@ -3,6 +3,10 @@
 hashlib releases the GIL while it hashes a chunk larger than 2 KiB, so a thread that
 reads a download and writes it to disk, and a thread that hashes what was read, run at
 the same time on two cores: the hash stops adding its time to the copy's.
+
+:func:`copy_hashed` is the whole copy loop built on it: it reads into a few buffers it
+reuses (no new object per chunk, no copy between the socket and the file) and hands each
+one to the hashing thread, taking it back once hashed.
 """
 
 from __future__ import annotations
@@ -10,9 +14,13 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
+from collections.abc import Callable
 from types import TracebackType
+from typing import Protocol
 
-__all__ = ["THREAD_NAME", "BackgroundSha256"]
+Buffer = bytes | bytearray | memoryview
+
+__all__ = ["THREAD_NAME", "BackgroundSha256", "copy_hashed"]
 
 #: The hashing thread's name (what a thread dump or a test looks for).
 THREAD_NAME = "background-sha256"
@@ -33,7 +41,9 @@ class BackgroundSha256:
     def __init__(self, *, depth: int = 4) -> None:
         if depth < 1:
             raise ValueError(f"depth must be at least 1, got {depth}")
-        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._chunks: queue.Queue[tuple[Buffer, Callable[[], object] | None] | None] = queue.Queue(
+            maxsize=depth
+        )
         self._sha = hashlib.sha256()
         self._error: BaseException | None = None
         self._closed = False
@@ -52,16 +62,24 @@ class BackgroundSha256:
         self.close()
 
     def _hash(self) -> None:
-        while (chunk := self._chunks.get()) is not None:
-            if self._error is not None:
-                continue  # keep taking chunks, so a caller never blocks on a dead consumer
-            try:
-                self._sha.update(chunk)
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-                self._error = exc
+        while (item := self._chunks.get()) is not None:
+            chunk, then = item
+            # After an error, keep taking chunks (and handing them back), so a caller
+            # never blocks on a dead consumer.
+            if self._error is None:
+                try:
+                    self._sha.update(chunk)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    self._error = exc
+            if then is not None:
+                then()
 
-    def update(self, chunk: bytes) -> None:
+    def update(self, chunk: Buffer, *, then: Callable[[], object] | None = None) -> None:
         """Queue ``chunk`` for hashing; waits while ``depth`` chunks are already queued.
+
+        ``then``, if given, is called in the hashing thread once the thread is done with
+        ``chunk`` (hashed or skipped after an error): from then on the caller may reuse
+        the chunk's memory.
 
         Raises:
             ValueError: the hasher was closed.
@@ -74,7 +92,7 @@ class BackgroundSha256:
             raise RuntimeError("BackgroundSha256 hashes inside a with block only")
         if self._error is not None:
             raise self._error
-        self._chunks.put(chunk)
+        self._chunks.put((chunk, then))
 
     def hexdigest(self) -> str:
         """The digest of every chunk passed in; waits for them, then closes the hasher.
@@ -99,3 +117,45 @@ class BackgroundSha256:
     def running(self) -> bool:
         """Whether the hashing thread is alive."""
         return self._thread.is_alive()
+
+
+class _ReadInto(Protocol):
+    def __call__(self, buffer: memoryview, /) -> int | None: ...
+
+
+def copy_hashed(
+    readinto: _ReadInto,
+    write: Callable[[memoryview], object],
+    *,
+    chunk_size: int,
+    buffers: int = 3,
+    check: Callable[[int], object] = lambda total: None,
+) -> tuple[int, str]:
+    """Copy from ``readinto`` to ``write`` until a read returns 0; return ``(size, sha256 hex)``.
+
+    Reads go straight into ``buffers`` buffers of ``chunk_size`` bytes that are reused
+    in turn, so memory stays at ``buffers * chunk_size`` however long the copy runs. Each
+    filled buffer is written here and hashed at the same time in the hashing thread; a
+    buffer is read into again only once that thread is done with it. ``check(total)``
+    runs after each read with the bytes read so far, before that chunk is written: it
+    may raise to stop the copy (the hashing thread is stopped and joined either way).
+    """
+    if buffers < 1:
+        raise ValueError(f"buffers must be at least 1, got {buffers}")
+    free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+    for _ in range(buffers):
+        free.put(bytearray(chunk_size))
+    size = 0
+    with BackgroundSha256(depth=buffers) as sha:
+        while True:
+            buffer = free.get()
+            view = memoryview(buffer)
+            read = readinto(view) or 0
+            if not read:
+                break
+            size += read
+            check(size)
+            chunk = view[:read]
+            sha.update(chunk, then=lambda buffer=buffer: free.put(buffer))
+            write(chunk)
+        return size, sha.hexdigest()

@@ -10,7 +10,8 @@ else chose. It promises:
   connect (rebinding) cannot steer us to an internal service;
 * redirects are followed by hand, each hop checked like the first URL;
 * memory stays flat whatever the size: the body is streamed to a temp file in
-  ``policy.chunk_size`` pieces and hashed on the way, in a thread beside the reads
+  ``policy.chunk_size`` pieces, read straight into a few reused buffers and hashed on
+  the way in a thread beside the reads
   (at most ``HASH_QUEUE_CHUNKS`` pieces wait for it);
 * the result is really a playable video (MP4/MOV or WebM/Matroska that FFmpeg
   decodes), not an error page, a truncated file or a decompression bomb:
@@ -27,6 +28,7 @@ It deliberately imports nothing from Django: the caller builds an
 from __future__ import annotations
 
 import contextlib
+import http.client
 import ipaddress
 import logging
 import os
@@ -45,7 +47,7 @@ import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
 
 from videos import errors
-from videos.hashing import BackgroundSha256
+from videos.hashing import BackgroundSha256, copy_hashed
 from videos.media import Container, VideoProbe
 from videos.sandbox import (
     Inspection,
@@ -586,29 +588,84 @@ def _stream(
     ``max_bytes``, and ``unreachable`` on read errors, timeouts, a body
     shorter than its ``Content-Length``, or ``total_timeout`` running out.
     """
-    size = 0
-    # The hash runs in its own thread beside the reads and writes (see videos.hashing):
-    # serial, it cost as much time as the copy. At most HASH_QUEUE_CHUNKS wait for it.
-    with (
-        _deadline(response, policy.total_timeout) as expired,
-        BackgroundSha256(depth=HASH_QUEUE_CHUNKS) as sha,
-    ):
+    with _deadline(response, policy.total_timeout) as expired:
+
+        def check(size: int) -> None:
+            if size > policy.max_bytes:
+                raise IngestError(errors.TOO_LARGE)
+            if expired.is_set():
+                # The watchdog cut the socket; what we read may end in a clean-looking EOF.
+                raise IngestError(errors.UNREACHABLE)
+
+        raw = _unencoded_body(response)
         try:
-            for chunk in response.stream(policy.chunk_size, decode_content=True):
-                size += len(chunk)
-                if size > policy.max_bytes:
-                    raise IngestError(errors.TOO_LARGE)
-                sha.update(chunk)
-                out.write(chunk)
-                if expired.is_set():
-                    break
+            if raw is not None:
+                size, digest = _copy_raw(raw, out, policy, check)
+            else:
+                size, digest = _copy_decoded(response, out, policy, check)
         except HTTPError as exc:
             raise IngestError(errors.UNREACHABLE) from exc
-        digest = sha.hexdigest()
+        check(size)
     if expired.is_set():
-        # The watchdog cut the socket; what we read may end in a clean-looking EOF.
         raise IngestError(errors.UNREACHABLE)
     return size, digest
+
+
+def _unencoded_body(response: urllib3.BaseHTTPResponse) -> http.client.HTTPResponse | None:
+    """The standard library response under ``response`` when its body needs no decoding."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    raw = getattr(response, "_fp", None)
+    if encoding not in ("", "identity") or not isinstance(raw, http.client.HTTPResponse):
+        return None
+    return raw
+
+
+def _copy_raw(
+    raw: http.client.HTTPResponse, out: BinaryIO, policy: IngestPolicy, check: Callable[[int], None]
+) -> tuple[int, str]:
+    """The fast path: read the body straight into reused buffers (see ``copy_hashed``).
+
+    ``http.client`` undoes chunked transfer coding itself and stops at ``Content-Length``;
+    a body that ends before it is refused here, as urllib3 would have. Errors reading the
+    socket are ``unreachable``; errors writing ``out`` (a full disk) propagate.
+    """
+
+    def read(buffer: memoryview) -> int:
+        try:
+            return raw.readinto(buffer)
+        except (http.client.HTTPException, OSError, ValueError) as exc:
+            raise IngestError(errors.UNREACHABLE) from exc
+
+    size, digest = copy_hashed(
+        read,
+        out.write,
+        chunk_size=policy.chunk_size,
+        buffers=HASH_QUEUE_CHUNKS + 1,
+        check=check,
+    )
+    if raw.length:  # bytes the server announced and never sent
+        raise IngestError(errors.UNREACHABLE)
+    return size, digest
+
+
+def _copy_decoded(
+    response: urllib3.BaseHTTPResponse,
+    out: BinaryIO,
+    policy: IngestPolicy,
+    check: Callable[[int], None],
+) -> tuple[int, str]:
+    """A body with a content coding (we asked for none): urllib3 decodes it, bytes per chunk.
+
+    The size checked is the decoded size, so a decompression bomb stops at ``max_bytes``.
+    """
+    size = 0
+    with BackgroundSha256(depth=HASH_QUEUE_CHUNKS) as sha:
+        for chunk in response.stream(policy.chunk_size, decode_content=True):
+            size += len(chunk)
+            check(size)
+            sha.update(chunk)
+            out.write(chunk)
+        return size, sha.hexdigest()
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from videos.hashing import THREAD_NAME, BackgroundSha256
+from videos.hashing import THREAD_NAME, BackgroundSha256, copy_hashed
 
 
 def hashing_threads() -> list[threading.Thread]:
@@ -69,3 +69,60 @@ def test_it_only_hashes_inside_a_with_block() -> None:
 def test_the_queue_has_room_for_at_least_one_chunk() -> None:
     with pytest.raises(ValueError):
         BackgroundSha256(depth=0)
+
+
+def _reader(data: bytes, *, most: int = 5000):
+    """A readinto over ``data`` that returns at most ``most`` bytes per call, like a socket."""
+    position = 0
+
+    def readinto(buffer: memoryview) -> int:
+        nonlocal position
+        piece = data[position : position + min(len(buffer), most)]
+        buffer[: len(piece)] = piece
+        position += len(piece)
+        return len(piece)
+
+    return readinto
+
+
+def test_copy_hashed_copies_and_hashes_through_reused_buffers() -> None:
+    data = os.urandom(300_000)
+    written: list[bytes] = []
+    seen: set[int] = set()
+
+    def write(chunk: memoryview) -> None:
+        seen.add(id(chunk.obj))  # the buffer under the chunk
+        written.append(bytes(chunk))
+
+    size, digest = copy_hashed(_reader(data), write, chunk_size=4096, buffers=2)
+
+    assert size == len(data)
+    assert b"".join(written) == data
+    assert digest == hashlib.sha256(data).hexdigest()
+    assert len(seen) <= 2  # 74 chunks, never more than two buffers
+    assert hashing_threads() == []
+
+
+def test_copy_hashed_stops_when_check_raises_and_joins_the_thread() -> None:
+    totals: list[int] = []
+
+    def check(total: int) -> None:
+        totals.append(total)
+        if total > 10_000:
+            raise OverflowError("too large")
+
+    written: list[int] = []
+    with pytest.raises(OverflowError):
+        copy_hashed(
+            _reader(bytes(100_000)), lambda c: written.append(len(c)), chunk_size=4096, check=check
+        )
+    assert totals == [4096, 8192, 12288]
+    assert sum(written) == 8192  # the chunk that passed the limit was never written
+    assert hashing_threads() == []
+
+
+def test_copy_hashed_of_nothing() -> None:
+    assert copy_hashed(_reader(b""), lambda c: None, chunk_size=16) == (
+        0,
+        hashlib.sha256().hexdigest(),
+    )

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
+import gzip
 import hashlib
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -640,6 +643,87 @@ def test_body_shorter_than_content_length_is_unreachable(dest_dir: Path) -> None
 
     with raw_server(short) as port:
         expect_failure(errors.UNREACHABLE, f"http://127.0.0.1:{port}/v.mp4", dest_dir)
+
+
+def _chunked(body: bytes, size: int = 7000) -> bytes:
+    """``body`` in HTTP/1.1 chunked transfer coding, in odd-sized chunks."""
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
+def test_chunked_transfer_coding_is_undone(dest_dir: Path, media: dict[str, Any]) -> None:
+    body = media["mp4"]
+
+    def chunked(conn: socket.socket) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + _chunked(body)
+        )
+
+    with raw_server(chunked) as port:
+        result = download_video(
+            f"http://127.0.0.1:{port}/v.mp4", policy=LOOPBACK, dest_dir=dest_dir
+        )
+
+    assert result.path.read_bytes() == body
+    assert result.sha256 == hashlib.sha256(body).hexdigest()
+
+
+def test_chunked_body_cut_mid_chunk_is_unreachable(dest_dir: Path, media: dict[str, Any]) -> None:
+    encoded = _chunked(media["mp4"])
+
+    def cut(conn: socket.socket) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + encoded[: len(encoded) // 2]
+        )
+
+    with raw_server(cut) as port:
+        expect_failure(errors.UNREACHABLE, f"http://127.0.0.1:{port}/v.mp4", dest_dir)
+
+
+def test_a_content_coding_we_did_not_ask_for_is_decoded_and_capped(
+    server: HTTPServer, dest_dir: Path, media: dict[str, Any]
+) -> None:
+    body = media["mp4"]
+    server.expect_request("/v.mp4").respond_with_data(
+        gzip.compress(body), content_type="video/mp4", headers={"Content-Encoding": "gzip"}
+    )
+    result = download_video(server.url_for("/v.mp4"), policy=LOOPBACK, dest_dir=dest_dir)
+    assert result.path.read_bytes() == body
+    assert result.sha256 == hashlib.sha256(body).hexdigest()
+    result.path.unlink()
+
+    # A small gzip that inflates past max_bytes stops there: the cap counts decoded bytes.
+    server.clear()
+    server.expect_request("/bomb.mp4").respond_with_data(
+        gzip.compress(bytes(8 * MB)), content_type="video/mp4", headers={"Content-Encoding": "gzip"}
+    )
+    policy = IngestPolicy(allow_http=True, allowed_addresses=frozenset({"127.0.0.1"}), max_bytes=MB)
+    expect_failure(errors.TOO_LARGE, server.url_for("/bomb.mp4"), dest_dir, policy=policy)
+
+
+def test_a_full_disk_is_the_disk_s_error_not_the_server_s(
+    server: HTTPServer, dest_dir: Path, media: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.expect_request("/v.mp4").respond_with_data(media["mp4"], content_type="video/mp4")
+    real = tempfile.NamedTemporaryFile
+
+    def full_disk(*args: Any, **kwargs: Any) -> Any:
+        handle = real(*args, **kwargs)
+
+        def write(_: object) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        handle.write = write
+        return handle
+
+    monkeypatch.setattr("videos.ingest.tempfile.NamedTemporaryFile", full_disk)
+    with pytest.raises(OSError) as info:
+        download_video(server.url_for("/v.mp4"), policy=LOOPBACK, dest_dir=dest_dir)
+    assert info.value.errno == errno.ENOSPC
+    assert list(dest_dir.iterdir()) == []
+    assert hashing_threads() == []
 
 
 def test_silent_server_hits_the_read_timeout(dest_dir: Path) -> None:
