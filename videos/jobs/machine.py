@@ -102,11 +102,16 @@ def announce(job: VideoJob) -> None:
 
 
 def enqueue_advance(job_id, *, delay: float | None = None) -> None:
-    """Queue the job's next step, after ``delay`` seconds when given."""
-    task = video_job_advance_task
-    if delay:
-        task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
-    task.enqueue(str(job_id))
+    """Queue the job's next step, after ``delay`` seconds when given.
+
+    Always with a ``run_after``, now when there is no delay: the database worker takes
+    ready tasks by ``run_after``, and one without it counts as due at the end of time, so
+    a new job's first step would wait behind every poll that fell due meanwhile (and each
+    claim would scan past all the polls not yet due to reach it). Dated, every step runs
+    in the order it became due.
+    """
+    run_after = timezone.now() + timedelta(seconds=delay or 0)
+    video_job_advance_task.using(run_after=run_after).enqueue(str(job_id))
 
 
 def job_finish(

@@ -11,7 +11,13 @@ from videos.models import VideoAsset
 from videos.renditions.services import video_renditions_make_safely
 
 
-@task()
+#: Below every other task (default 0): a worker makes renditions when no video job step,
+#: mail or export is waiting. A viewer can play the stored original meanwhile; someone
+#: waiting for their dream's video should not wait behind other people's renditions.
+RENDITIONS_PRIORITY = -10
+
+
+@task(priority=RENDITIONS_PRIORITY)
 def video_renditions_task(asset_id: str) -> None:
     """Make the asset's renditions unless they exist (or the asset is gone)."""
     asset = VideoAsset.objects.filter(pk=asset_id).first()
