@@ -10,7 +10,6 @@ from django.tasks import task
 from videos.models import VideoAsset
 from videos.renditions.services import video_renditions_make_safely
 
-
 #: Below every other task (default 0): a worker makes renditions when no video job step,
 #: mail or export is waiting. A viewer can play the stored original meanwhile; someone
 #: waiting for their dream's video should not wait behind other people's renditions.
