@@ -67,6 +67,10 @@ MAX_FORKS = 1000
 #: the parent stops handing it requests well before (``REUSE_IDLE_SECONDS``).
 IDLE_SECONDS = 300.0
 REUSE_IDLE_SECONDS = IDLE_SECONDS - 60.0
+#: Added to a rendition child's niceness: encoding renditions is background work that takes
+#: a core for seconds, and must not take it from what someone waits for (the database, the
+#: web processes, the inspection that finishes a job). Idle cores still run it at full speed.
+RENDER_NICENESS = 10
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -166,6 +170,7 @@ def _inspect(request: dict[str, Any]) -> int:
 def _render(request: dict[str, Any]) -> int:
     """Make an original's renditions under the request's limits (``videos.renditions``)."""
     raw = request["limits"]
+    os.nice(RENDER_NICENESS)
     _limit_self(int(raw["memory_mb"]), float(raw["seconds"]), int(request["max_output_bytes"]))
     return _answer(render_request(request))
 

@@ -291,3 +291,21 @@ def kill_servers() -> None:
     for pid in killed:
         os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not set(killed) & set(sandbox_servers()), timeout=10, interval=0.01)
+
+
+def test_a_rendition_child_runs_niced_below_everything_else(monkeypatch):
+    # In-process: what _render does before it encodes (the child is a fork of this code).
+    from videos import sandbox_server
+
+    calls: list[tuple[str, object]] = []
+    monkeypatch.setattr(sandbox_server.os, "nice", lambda n: calls.append(("nice", n)))
+    monkeypatch.setattr(sandbox_server, "_limit_self", lambda *a: calls.append(("limit", a)))
+    monkeypatch.setattr(sandbox_server, "render_request", lambda request: {"ok": True})
+    monkeypatch.setattr(sandbox_server, "_answer", lambda payload: 0)
+
+    request = {"limits": {"memory_mb": 100, "seconds": 5}, "max_output_bytes": 1000}
+    assert sandbox_server._render(request) == 0
+    assert (
+        calls[0] == ("nice", sandbox_server.RENDER_NICENESS) and sandbox_server.RENDER_NICENESS > 0
+    )
+    assert calls[1][0] == "limit"
