@@ -47,3 +47,22 @@ def test_generation_runs_on_rq(rq_backend, auth_client, committed):
 
     job = VideoJob.objects.get(pk=body["video_job"]["id"])
     assert job.status == "succeeded", job.error_message
+
+
+def test_renditions_and_first_steps_queue_at_once_on_rq(rq_backend, committed):
+    # RQ has no task priorities and sends dated tasks through its scheduler: renditions go
+    # without RENDITIONS_PRIORITY, and a job's first step undated, straight onto the queue.
+    import uuid
+
+    import django_rq
+
+    from videos.jobs.machine import enqueue_advance
+    from videos.renditions.tasks import video_renditions_enqueue
+
+    with committed():
+        video_renditions_enqueue(uuid.uuid4())
+    enqueue_advance(uuid.uuid4())
+
+    queue = django_rq.get_queue("default")
+    assert queue.count == 2
+    assert queue.scheduled_job_registry.count == 0

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
 
 from videos import errors
 from videos.assets import (
@@ -104,14 +105,17 @@ def announce(job: VideoJob) -> None:
 def enqueue_advance(job_id, *, delay: float | None = None) -> None:
     """Queue the job's next step, after ``delay`` seconds when given.
 
-    Always with a ``run_after``, now when there is no delay: the database worker takes
-    ready tasks by ``run_after``, and one without it counts as due at the end of time, so
-    a new job's first step would wait behind every poll that fell due meanwhile (and each
-    claim would scan past all the polls not yet due to reach it). Dated, every step runs
-    in the order it became due.
+    On the database backend, always with a ``run_after`` (now when there is no delay): it
+    takes ready tasks by ``run_after``, and one without counts as due at the end of time,
+    so a new job's first step would wait behind every poll that fell due meanwhile (and
+    each claim would scan past all the polls not yet due to reach it). Dated, every step
+    runs in the order it became due. Elsewhere (RQ) a dated task goes through the
+    scheduler, so one due now is queued at once instead.
     """
-    run_after = timezone.now() + timedelta(seconds=delay or 0)
-    video_job_advance_task.using(run_after=run_after).enqueue(str(job_id))
+    task = video_job_advance_task
+    if delay or isinstance(task.get_backend(), DatabaseBackend):
+        task = task.using(run_after=timezone.now() + timedelta(seconds=delay or 0))
+    task.enqueue(str(job_id))
 
 
 def job_finish(

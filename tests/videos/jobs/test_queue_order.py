@@ -10,8 +10,12 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from videos.jobs.machine import enqueue_advance, video_job_advance_task
-from videos.renditions.tasks import video_renditions_task
+from videos.jobs.machine import (
+    enqueue_advance,
+    video_job_advance_task,
+    video_job_cancel_at_provider_task,
+)
+from videos.renditions.tasks import RENDITIONS_PRIORITY, video_renditions_enqueue
 
 pytestmark = pytest.mark.django_db
 
@@ -47,11 +51,19 @@ def test_steps_run_in_the_order_they_fell_due_a_new_job_s_first_step_included():
     ]
 
 
-def test_renditions_wait_behind_every_job_step_that_is_due():
-    video_renditions_task.enqueue("asset enqueued first")
-    enqueue_advance("job step enqueued later")
+def test_renditions_wait_behind_every_other_task_that_is_due(committed):
+    with committed():
+        video_renditions_enqueue("asset stored first")
+    video_job_cancel_at_provider_task.enqueue("runway", "task enqueued later")
+    enqueue_advance("job step enqueued last")
 
+    assert DBTaskResult.objects.get(task_path__endswith="renditions_task").priority == (
+        RENDITIONS_PRIORITY
+    )
+    # The dated step first (undated tasks count as due at the end of time), then the
+    # undated one of the same priority, the rendition, enqueued first, last.
     assert claim_order() == [
-        ("video_job_advance_task", ["job step enqueued later"]),
-        ("video_renditions_task", ["asset enqueued first"]),
+        ("video_job_advance_task", ["job step enqueued last"]),
+        ("video_job_cancel_at_provider_task", ["runway", "task enqueued later"]),
+        ("video_renditions_task", ["asset stored first"]),
     ]
