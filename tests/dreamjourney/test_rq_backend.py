@@ -49,7 +49,7 @@ def test_generation_runs_on_rq(rq_backend, auth_client, committed):
     assert job.status == "succeeded", job.error_message
 
 
-def test_renditions_and_first_steps_queue_at_once_on_rq(rq_backend, committed):
+def test_renditions_and_first_steps_queue_at_once_on_rq(rq_backend, committed, settings):
     # RQ has no task priorities and sends dated tasks through its scheduler: renditions go
     # without RENDITIONS_PRIORITY, and a job's first step undated, straight onto the queue.
     import uuid
@@ -59,6 +59,7 @@ def test_renditions_and_first_steps_queue_at_once_on_rq(rq_backend, committed):
     from videos.jobs.machine import enqueue_advance
     from videos.renditions.tasks import video_renditions_enqueue
 
+    settings.VIDEO_RENDITIONS = True
     with committed():
         video_renditions_enqueue(uuid.uuid4())
     enqueue_advance(uuid.uuid4())

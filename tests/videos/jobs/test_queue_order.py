@@ -51,7 +51,8 @@ def test_steps_run_in_the_order_they_fell_due_a_new_job_s_first_step_included():
     ]
 
 
-def test_renditions_wait_behind_every_other_task_that_is_due(committed):
+def test_renditions_wait_behind_every_other_task_that_is_due(committed, settings):
+    settings.VIDEO_RENDITIONS = True
     with committed():
         video_renditions_enqueue("asset stored first")
     video_job_cancel_at_provider_task.enqueue("runway", "task enqueued later")
