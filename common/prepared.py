@@ -82,7 +82,11 @@ class PreparedRows:
             adapted = self._adapted(argument)
             for slot in statement.slots:
                 params[slot] = adapted
-        with connections[self.using].cursor() as cursor:
+        connection = connections[self.using]
+        # Bound on the server where the backend can (common.postgresql): psycopg then
+        # prepares the statement, and the database stops planning it on every request.
+        binding = getattr(connection, "binding_cursor", None)
+        with (binding and binding()) or connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
             fetched = cursor.fetchall()
         rows = (row[: statement.columns] for row in fetched)

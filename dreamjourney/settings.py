@@ -114,6 +114,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault(
         "CONN_HEALTH_CHECK_GRACE", env.float("CONN_HEALTH_CHECK_GRACE", default=1.0)
     )
+    # The hot reads (common.prepared) run as prepared statements, planned once per
+    # connection. False behind a pooler that cannot keep them (PgBouncer < 1.21 in
+    # transaction mode); nothing else changes.
+    DATABASES["default"].setdefault(
+        "PREPARED_STATEMENTS", env.bool("DB_PREPARED_STATEMENTS", default=True)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # A file (not :memory:) so end-to-end tests can share the test database with a worker.

@@ -69,3 +69,59 @@ def test_a_connection_used_a_moment_ago_is_trusted_and_replaced_after_a_failure(
         assert _request(wrapper) != first
     finally:
         wrapper.close()
+
+
+# --- Prepared statements for common.prepared's reads --------------------------------------
+
+
+def _server_prepared(wrapper) -> list[str]:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _titles_reader():
+    from common.prepared import PreparedRows
+    from dreams.models import Dream
+
+    return PreparedRows(
+        "test.backend.titles",
+        lambda who: Dream.objects.filter(owner_id=who).values_list("title"),
+        sentinel=-1,
+    )
+
+
+def test_the_prepared_reads_are_prepared_by_the_server_and_read_like_any_query(django_user_model):
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.support.factories import DreamFactory
+
+    user = django_user_model.objects.create_user("sleeper")
+    DreamFactory(owner=user, title="Tide")
+    titles = _titles_reader()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert titles.rows(user.pk) == [["Tide"]]
+        assert titles.rows(user.pk) == [["Tide"]]
+
+    [prepared] = [s for s in _server_prepared(connection) if '"title"' in s]
+    assert '"owner_id" = $1' in prepared  # the parameter bound on the server
+    # What the test and the logs see is the statement with its value, as for any query.
+    assert [q["sql"] for q in queries] == [queries[0]["sql"]] * 2
+    assert f'"owner_id" = {user.pk}' in queries[0]["sql"]
+    # Django's own queries still prepare nothing.
+    assert not [s for s in _server_prepared(connection) if "pg_prepared_statements" in s]
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    wrapper = connections.create_connection("default")
+    wrapper.settings_dict = {**wrapper.settings_dict, "PREPARED_STATEMENTS": False}
+    try:
+        assert wrapper.binding_cursor() is None  # common.prepared then uses cursor()
+        wrapper.ensure_connection()
+        assert wrapper.connection.prepare_threshold is None  # Django's default: none
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            assert cursor.fetchone() == (0,)
+    finally:
+        wrapper.close()
