@@ -47,7 +47,7 @@ import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
 
 from videos import errors
-from videos.hashing import BackgroundSha256, copy_hashed
+from videos.hashing import copy_hashed
 from videos.media import Container, VideoProbe
 from videos.sandbox import (
     Inspection,
@@ -597,14 +597,7 @@ def _stream(
                 # The watchdog cut the socket; what we read may end in a clean-looking EOF.
                 raise IngestError(errors.UNREACHABLE)
 
-        raw = _unencoded_body(response)
-        try:
-            if raw is not None:
-                size, digest = _copy_raw(raw, out, policy, check)
-            else:
-                size, digest = _copy_decoded(response, out, policy, check)
-        except HTTPError as exc:
-            raise IngestError(errors.UNREACHABLE) from exc
+        size, digest = _copy_body(response, out, policy, check)
         check(size)
     if expired.is_set():
         raise IngestError(errors.UNREACHABLE)
@@ -620,20 +613,28 @@ def _unencoded_body(response: urllib3.BaseHTTPResponse) -> http.client.HTTPRespo
     return raw
 
 
-def _copy_raw(
-    raw: http.client.HTTPResponse, out: BinaryIO, policy: IngestPolicy, check: Callable[[int], None]
+def _copy_body(
+    response: urllib3.BaseHTTPResponse,
+    out: BinaryIO,
+    policy: IngestPolicy,
+    check: Callable[[int], None],
 ) -> tuple[int, str]:
-    """The fast path: read the body straight into reused buffers (see ``copy_hashed``).
+    """Read the body into reused buffers, write and hash each (``copy_hashed``).
 
-    ``http.client`` undoes chunked transfer coding itself and stops at ``Content-Length``;
-    a body that ends before it is refused here, as urllib3 would have. Errors reading the
-    socket are ``unreachable``; errors writing ``out`` (a full disk) propagate.
+    Without a content coding the reads go straight from the socket into the buffers:
+    ``http.client`` undoes chunked transfer coding itself and stops at ``Content-Length``,
+    and a body that ends before it is refused here, as urllib3 would have. A body with a
+    content coding (we asked for none) goes through urllib3's decoder, so ``check`` counts
+    decoded bytes and a decompression bomb stops at ``max_bytes``. Errors reading are
+    ``unreachable``; errors writing ``out`` (a full disk) propagate.
     """
+    raw = _unencoded_body(response)
+    readinto = raw.readinto if raw is not None else response.readinto
 
     def read(buffer: memoryview) -> int:
         try:
-            return raw.readinto(buffer)
-        except (http.client.HTTPException, OSError, ValueError) as exc:
+            return readinto(buffer)
+        except (HTTPError, http.client.HTTPException, OSError, ValueError) as exc:
             raise IngestError(errors.UNREACHABLE) from exc
 
     size, digest = copy_hashed(
@@ -643,29 +644,9 @@ def _copy_raw(
         buffers=HASH_QUEUE_CHUNKS + 1,
         check=check,
     )
-    if raw.length:  # bytes the server announced and never sent
+    if raw is not None and raw.length:  # bytes the server announced and never sent
         raise IngestError(errors.UNREACHABLE)
     return size, digest
-
-
-def _copy_decoded(
-    response: urllib3.BaseHTTPResponse,
-    out: BinaryIO,
-    policy: IngestPolicy,
-    check: Callable[[int], None],
-) -> tuple[int, str]:
-    """A body with a content coding (we asked for none): urllib3 decodes it, bytes per chunk.
-
-    The size checked is the decoded size, so a decompression bomb stops at ``max_bytes``.
-    """
-    size = 0
-    with BackgroundSha256(depth=HASH_QUEUE_CHUNKS) as sha:
-        for chunk in response.stream(policy.chunk_size, decode_content=True):
-            size += len(chunk)
-            check(size)
-            sha.update(chunk)
-            out.write(chunk)
-        return size, sha.hexdigest()
 
 
 @contextlib.contextmanager
