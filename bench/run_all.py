@@ -1,7 +1,8 @@
 """Run every benchmark and write ``bench/RESULTS.md`` and the chart ``bench/results.png``.
 
-Run: ``make bench`` (or ``.venv/bin/python bench/run_all.py``): about 5 minutes, 6-7 the
-first time (seeding). Needs PostgreSQL on 127.0.0.1:5432; ``wrk`` is used when installed.
+Run: ``make bench`` (or ``.venv/bin/python bench/run_all.py``): about 25 minutes on 2
+cores, 1-2 more the first time (seeding). Needs PostgreSQL on 127.0.0.1:5432; ``wrk`` is
+used when installed.
 
 Each benchmark runs as its own process: ``api_load.py`` (list endpoints against a floor),
 ``jobs.py`` (200 video jobs on 1 and 2 workers, 1,000 on one) and ``ingest.py`` (streaming download
