@@ -6,11 +6,9 @@ a retryable failure enqueues the next attempt with ``run_after`` instead of slee
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.tasks import task
-from django.utils import timezone
 
+from common.tasks import enqueue
 from dreams.services.analysis import dream_analysis_refresh
 
 __all__ = ["dream_analysis_enqueue", "dream_analysis_task"]
@@ -20,10 +18,7 @@ def dream_analysis_enqueue(
     dream_id: str, model_label: str, *, attempt: int = 1, key: str = "", delay: float | None = None
 ) -> None:
     """Queue a reading of the dream, after ``delay`` seconds when given."""
-    runner = dream_analysis_task
-    if delay:
-        runner = runner.using(run_after=timezone.now() + timedelta(seconds=delay))
-    runner.enqueue(str(dream_id), model_label, attempt, key)
+    enqueue(dream_analysis_task, str(dream_id), model_label, attempt, key, delay=delay)
 
 
 @task()

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from common.tasks import enqueue
 from notifications.models import (
     BODY_MAX_CHARS,
     KIND_MAX_CHARS,
@@ -97,7 +98,7 @@ def _enqueue_emails(notification_ids: Sequence[str]) -> None:
     from notifications.tasks import notification_email_task  # the task imports this module
 
     for notification_id in notification_ids:
-        notification_email_task.enqueue(notification_id)
+        enqueue(notification_email_task, notification_id)
 
 
 def notification_create(

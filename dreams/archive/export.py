@@ -36,6 +36,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.text import slugify
 
+from common.tasks import enqueue
 from dreams.archive.layout import (
     MANIFEST,
     ArchivedDreamSerializer,
@@ -265,7 +266,7 @@ def journal_export_request(*, user: AbstractBaseUser) -> JournalExport:
         return in_flight
     export = JournalExport.objects.create(user=user)
     export_id = str(export.pk)
-    transaction.on_commit(lambda: journal_export_task.enqueue(export_id))
+    transaction.on_commit(lambda: enqueue(journal_export_task, export_id))
     return export
 
 

@@ -33,6 +33,7 @@ from rest_framework.authtoken.models import Token
 
 from common.authentication import forget_failures, raise_if_locked_out
 from common.clients import counted_within
+from common.tasks import enqueue
 from dreams.models import Dream, JournalExport
 from videos.assets import video_assets_delete_unreferenced
 from videos.jobs.control import video_job_cancel
@@ -196,7 +197,7 @@ def password_reset_email_queue(*, user: AbstractBaseUser, domain: str, use_https
     if not _recipient_has_mails_left(user.email):
         return False
     user_id = user.pk
-    transaction.on_commit(lambda: password_reset_email_task.enqueue(user_id, domain, use_https))
+    transaction.on_commit(lambda: enqueue(password_reset_email_task, user_id, domain, use_https))
     return True
 
 

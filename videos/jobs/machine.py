@@ -17,15 +17,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
-from django_tasks_db import DatabaseBackend
 
+from common.tasks import enqueue
 from videos import errors
 from videos.assets import (
     video_asset_create_from_file,
@@ -103,19 +102,8 @@ def announce(job: VideoJob) -> None:
 
 
 def enqueue_advance(job_id, *, delay: float | None = None) -> None:
-    """Queue the job's next step, after ``delay`` seconds when given.
-
-    On the database backend, always with a ``run_after`` (now when there is no delay): it
-    takes ready tasks by ``run_after``, and one without counts as due at the end of time,
-    so a new job's first step would wait behind every poll that fell due meanwhile (and
-    each claim would scan past all the polls not yet due to reach it). Dated, every step
-    runs in the order it became due. Elsewhere (RQ) a dated task goes through the
-    scheduler, so one due now is queued at once instead.
-    """
-    task = video_job_advance_task
-    if delay or isinstance(task.get_backend(), DatabaseBackend):
-        task = task.using(run_after=timezone.now() + timedelta(seconds=delay or 0))
-    task.enqueue(str(job_id))
+    """Queue the job's next step, after ``delay`` seconds when given."""
+    enqueue(video_job_advance_task, str(job_id), delay=delay)
 
 
 def job_finish(
@@ -159,7 +147,7 @@ def job_cancel_at_provider_later(job: VideoJob) -> None:
         return
     # The provider and its task id travel with the task: the job row may be gone by then.
     provider, task_id = job.provider, job.provider_task_id
-    transaction.on_commit(lambda: video_job_cancel_at_provider_task.enqueue(provider, task_id))
+    transaction.on_commit(lambda: enqueue(video_job_cancel_at_provider_task, provider, task_id))
 
 
 # --- The worker's steps -----------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.tasks import Task, task
 
+from common.tasks import enqueue
 from videos.models import VideoAsset
 from videos.renditions.services import video_renditions_make_safely
 
@@ -29,7 +30,7 @@ def video_renditions_enqueue(asset_id) -> None:
     """Have the worker make the asset's renditions once the current transaction commits
     (at once outside one); nothing when ``VIDEO_RENDITIONS`` is off."""
     if settings.VIDEO_RENDITIONS:
-        transaction.on_commit(lambda: _background(video_renditions_task).enqueue(str(asset_id)))
+        transaction.on_commit(lambda: enqueue(_background(video_renditions_task), str(asset_id)))
 
 
 def _background(task: Task) -> Task:

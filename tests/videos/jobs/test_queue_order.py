@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from common.tasks import enqueue
 from videos.jobs.machine import (
     enqueue_advance,
     video_job_advance_task,
@@ -55,16 +56,16 @@ def test_renditions_wait_behind_every_other_task_that_is_due(committed, settings
     settings.VIDEO_RENDITIONS = True
     with committed():
         video_renditions_enqueue("asset stored first")
-    video_job_cancel_at_provider_task.enqueue("runway", "task enqueued later")
+    enqueue(video_job_cancel_at_provider_task, "runway", "task enqueued next")
     enqueue_advance("job step enqueued last")
 
     assert DBTaskResult.objects.get(task_path__endswith="renditions_task").priority == (
         RENDITIONS_PRIORITY
     )
-    # The dated step first (undated tasks count as due at the end of time), then the
-    # undated one of the same priority, the rendition, enqueued first, last.
+    # Every other task in the order it was enqueued (each is dated when it falls due),
+    # the rendition, enqueued first, last.
     assert claim_order() == [
+        ("video_job_cancel_at_provider_task", ["runway", "task enqueued next"]),
         ("video_job_advance_task", ["job step enqueued last"]),
-        ("video_job_cancel_at_provider_task", ["runway", "task enqueued later"]),
         ("video_renditions_task", ["asset stored first"]),
     ]
