@@ -86,7 +86,8 @@ class PreparedRows:
         # Bound on the server where the backend can (common.postgresql): psycopg then
         # prepares the statement, and the database stops planning it on every request.
         binding = getattr(connection, "binding_cursor", None)
-        with (binding and binding()) or connection.cursor() as cursor:
+        cursor = (binding() if binding else None) or connection.cursor()
+        with cursor:
             cursor.execute(statement.sql, params)
             fetched = cursor.fetchall()
         rows = (row[: statement.columns] for row in fetched)

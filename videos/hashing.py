@@ -16,7 +16,6 @@ import queue
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Protocol
 
 Buffer = bytes | bytearray | memoryview
 
@@ -119,12 +118,8 @@ class BackgroundSha256:
         return self._thread.is_alive()
 
 
-class _ReadInto(Protocol):
-    def __call__(self, buffer: memoryview, /) -> int | None: ...
-
-
 def copy_hashed(
-    readinto: _ReadInto,
+    readinto: Callable[[memoryview], int | None],
     write: Callable[[memoryview], object],
     *,
     chunk_size: int,

@@ -10,9 +10,8 @@ else chose. It promises:
   connect (rebinding) cannot steer us to an internal service;
 * redirects are followed by hand, each hop checked like the first URL;
 * memory stays flat whatever the size: the body is streamed to a temp file in
-  ``policy.chunk_size`` pieces, read straight into a few reused buffers and hashed on
-  the way in a thread beside the reads
-  (at most ``HASH_QUEUE_CHUNKS`` pieces wait for it);
+  ``policy.chunk_size`` pieces, read straight into ``COPY_BUFFERS`` reused buffers and
+  hashed on the way in a thread beside the reads;
 * the result is really a playable video (MP4/MOV or WebM/Matroska that FFmpeg
   decodes), not an error page, a truncated file or a decompression bomb:
   :func:`videos.sandbox.inspect_video` checks it in a memory- and time-limited child
@@ -78,8 +77,9 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Signed provider URLs that have expired answer 403; 404/410 mean the file is gone.
 EXPIRED_STATUSES = frozenset({403, 404, 410})
 DEFAULT_PORTS = {"http": 80, "https": 443}
-#: Chunks read but not yet hashed, at most (each up to ``IngestPolicy.chunk_size``).
-HASH_QUEUE_CHUNKS = 2
+#: Buffers of ``IngestPolicy.chunk_size`` the body is read into in turn (one being read
+#: into while the others are written and hashed): a download's memory, whatever its size.
+COPY_BUFFERS = 3
 # A host may resolve to many addresses; each failed connect costs up to
 # connect_timeout, so we try only the first few.
 MAX_CONNECT_ATTEMPTS = 3
@@ -598,7 +598,6 @@ def _stream(
                 raise IngestError(errors.UNREACHABLE)
 
         size, digest = _copy_body(response, out, policy, check)
-        check(size)
     if expired.is_set():
         raise IngestError(errors.UNREACHABLE)
     return size, digest
@@ -641,7 +640,7 @@ def _copy_body(
         read,
         out.write,
         chunk_size=policy.chunk_size,
-        buffers=HASH_QUEUE_CHUNKS + 1,
+        buffers=COPY_BUFFERS,
         check=check,
     )
     if raw is not None and raw.length:  # bytes the server announced and never sent

@@ -75,13 +75,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if not self._prepares():
             return None
         self.ensure_connection()
-        with self.wrap_database_errors:
-            self._used_at = time.monotonic()
-            cursor = _PreparingCursor(self.connection)
-            tzloader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
-            if self.timezone != tzloader.timezone:
-                base.register_tzloader(self.timezone, cursor)
-            return self._prepare_cursor(cursor)
+        # Django's own cursor(): its wrapping, time zone and error handling, with our class.
+        factory = self.connection.cursor_factory
+        self.connection.cursor_factory = _PreparingCursor
+        try:
+            return self.cursor()
+        finally:
+            self.connection.cursor_factory = factory
 
     def close_if_health_check_failed(self) -> None:
         grace = self.settings_dict.get("CONN_HEALTH_CHECK_GRACE", DEFAULT_GRACE_SECONDS)
