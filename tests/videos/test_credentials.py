@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 from io import StringIO
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from videos import errors
 from videos.credentials import (
     ALGORITHMIC_MEDIA,
     TRAINED_ALGORITHMIC_MEDIA,
+    Credentials,
     Generation,
     Origin,
     Signature,
@@ -265,6 +267,42 @@ def test_a_rendition_carries_the_credentials_with_its_parent(tmp_path, c2pa_chai
     facts = credentials_read(rendition, origin=Origin.GENERATED)
     assert (facts.model, facts.signature) == ("veo3.1", Signature.VALID)
     _plays_and_seeks(rendition, seconds=2)
+
+
+def test_a_rendition_takes_the_facts_recorded_when_the_original_was_stored(tmp_path, c2pa_chain):
+    # Given a signed original whose record (as stored on its asset) names another model,
+    # so the rendition shows which of the two it was told
+    original = tmp_path / "original.mp4"
+    facts = credentials_sign(
+        source=make_mp4(tmp_path / "made.mp4", seconds=1, width=64, height=48),
+        target=original,
+        generation=Generation(source=VideoSource.RUNWAY, model="veo3.1"),
+    )
+    recorded = Credentials.from_json(facts.as_json() | {"model": "gen4_turbo"})
+    taken, read_again = (make_mp4(tmp_path / f"{n}.mp4", seconds=1, shade=n) for n in (1, 2))
+
+    # When renditions are signed with a valid record, and with an invalid one (which may
+    # only say the reader gave up on the file when it was stored)
+    credentials_carry_over(source=original, target=taken, recorded=recorded)
+    credentials_carry_over(
+        source=original,
+        target=read_again,
+        recorded=replace(recorded, signature=Signature.INVALID),
+    )
+
+    # Then the valid record is used as it is (no second reading of the same bytes), and
+    # the invalid one is not trusted: the manifest is read again, in a child
+    assert credentials_read(taken, origin=Origin.GENERATED).model == "gen4_turbo"
+    assert credentials_read(read_again, origin=Origin.GENERATED).model == "veo3.1"
+
+
+def test_stored_credentials_round_trip_and_a_broken_record_is_refused():
+    facts = Credentials(origin=Origin.GENERATED, ai_generated=True, model="veo3.1")
+
+    assert Credentials.from_json(facts.as_json()) == facts
+    for broken in ({}, [], "valid", facts.as_json() | {"signature": "forged"}):
+        with pytest.raises(ValueError):
+            Credentials.from_json(broken)
 
 
 def test_carry_over_from_a_source_without_a_manifest_leaves_the_target_alone(tmp_path):

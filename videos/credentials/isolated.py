@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from videos.credentials.reading import Credentials, Origin, Signature, carries_manifest
+from videos.credentials.reading import Credentials, Origin, carries_manifest
 
 __all__ = ["credentials_read_isolated"]
 
@@ -84,18 +84,8 @@ def credentials_read_isolated(path: Path, *, origin: Origin) -> Credentials | No
         logger.warning("C2PA manifest of %s: reader ended %s", Path(path).name, ended.returncode)
         return None
     try:
-        data = json.loads(answer)
-        return Credentials(
-            origin=origin,
-            ai_generated=data["ai_generated"] is True,
-            generator=str(data["generator"])[:200],
-            model=str(data["model"])[:200],
-            digital_source_type=str(data["digital_source_type"])[:200],
-            signed_at=str(data["signed_at"])[:40],
-            issuer=str(data["issuer"])[:200],
-            signature=Signature(data["signature"]),
-        )
-    except (ValueError, KeyError, TypeError):
+        return Credentials.from_json(json.loads(answer) | {"origin": str(origin)})
+    except (ValueError, TypeError):  # TypeError: an answer that is not an object
         logger.warning("C2PA manifest of %s: the reader answered nonsense", Path(path).name)
         return None
 

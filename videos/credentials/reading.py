@@ -88,6 +88,28 @@ class Credentials:
             "signature": str(self.signature),
         }
 
+    @classmethod
+    def from_json(cls, data: Any) -> Credentials:
+        """The facts :meth:`as_json` wrote (stored, or answered by a reader child), taken
+        as untrusted: every field must be there, texts are cut to their stored lengths.
+
+        Raises:
+            ValueError: ``data`` is not such an object.
+        """
+        try:
+            return cls(
+                origin=Origin(data["origin"]),
+                ai_generated=data["ai_generated"] is True,
+                generator=str(data["generator"])[:200],
+                model=str(data["model"])[:200],
+                digital_source_type=str(data["digital_source_type"])[:200],
+                signed_at=str(data["signed_at"])[:40],
+                issuer=str(data["issuer"])[:200],
+                signature=Signature(data["signature"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not stored credentials: {exc}") from exc
+
 
 def c2pa_context(*, trust_anchors: str = "", sign: bool = False) -> c2pa.Context:
     """A C2PA context that never reaches the network and trusts ``trust_anchors`` (PEM)

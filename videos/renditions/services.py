@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from videos import errors
-from videos.credentials import credentials_carry_over
+from videos.credentials import Credentials, credentials_carry_over
 from videos.models import RenditionKind, VideoAsset, VideoRendition
 from videos.renditions.encode import RenditionOptions
 from videos.renditions.facts import FileFacts
@@ -115,13 +115,23 @@ def video_renditions_make(*, asset: VideoAsset, force: bool = False) -> VideoAss
             logger.info("no renditions for asset %s: %s", asset.pk, exc)
             return _record_refusal(asset, exc.code)
         # Renditions say what their original says (C2PA): sign them before storing.
+        recorded = _recorded_credentials(asset)
         for made in (rendered.web_path, rendered.preview_path):
-            credentials_carry_over(source=original, target=made)
+            credentials_carry_over(source=original, target=made, recorded=recorded)
         rendered = _remeasured(rendered)
         keep_web = web_rendition_worth_keeping(
             original=rendered.original, web=rendered.web, max_side=options.max_side
         )
         return _store(asset, rendered, keep_web=keep_web, started=started)
+
+
+def _recorded_credentials(asset: VideoAsset) -> Credentials | None:
+    """What the asset's manifest said when it was stored; None for an asset stored
+    before credentials were recorded (or a record we cannot parse)."""
+    try:
+        return Credentials.from_json(asset.credentials) if asset.credentials else None
+    except ValueError:
+        return None
 
 
 def _remeasured(rendered: Rendered) -> Rendered:
