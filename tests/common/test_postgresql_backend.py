@@ -3,6 +3,8 @@ replaced before a request uses it, unless it answered within the grace period.""
 
 from __future__ import annotations
 
+import datetime
+
 import psycopg
 import pytest
 from django.db import DatabaseError, connection, connections
@@ -123,5 +125,31 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler():
         with wrapper.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_prepared_statements")
             assert cursor.fetchone() == (0,)
+    finally:
+        wrapper.close()
+
+
+@pytest.mark.parametrize(("use_tz", "time_zone"), [(True, "Asia/Tokyo"), (False, "Asia/Tokyo")])
+def test_a_prepared_read_loads_times_as_djangos_own_cursor_does(settings, use_tz, time_zone):
+    # Given a connection under the project's time-zone settings (a display zone that is
+    # not UTC; with USE_TZ off, Django reads naive times in that zone)
+    settings.USE_TZ, settings.TIME_ZONE = use_tz, time_zone
+    wrapper = connections.create_connection("default")
+    query = "SELECT %s::timestamptz, now() - now() + %s::timestamptz"
+    moment = "2026-12-02 23:30:00.123456+00"
+    try:
+        # When the same row is read through a binding cursor and through Django's own
+        with wrapper.cursor() as cursor:
+            cursor.execute(query, [moment, moment])
+            expected = cursor.fetchone()
+        prepared = wrapper.binding_cursor()
+        prepared.execute(query, [moment, moment])
+
+        # Then both give the same values with the same tzinfo (UTC when USE_TZ is on)
+        got = prepared.fetchone()
+        assert got == expected
+        assert [value.tzinfo for value in got] == [value.tzinfo for value in expected]
+        assert expected[0].tzinfo is (datetime.UTC if use_tz else None)
+        prepared.close()
     finally:
         wrapper.close()
