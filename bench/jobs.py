@@ -7,7 +7,8 @@ Run: ``.venv/bin/python bench/jobs.py`` (about 2 min). Needs PostgreSQL on
 What it does:
 
 * recreates the database ``dreamjourney_bench_jobs`` (``--database``) and migrates it;
-* starts a fake RunwayML (a threaded ``http.server`` on 127.0.0.1, keep-alive) that
+* starts a fake RunwayML (a threaded ``http.server`` on 127.0.0.1, keep-alive, in a
+  process of its own: remote, it would share no interpreter with the bench) that
   speaks the real wire format: ``POST /v1/text_to_video`` answers a task id;
   ``GET /v1/tasks/{id}`` answers PENDING, then RUNNING with progress, until 10 s after
   the task was created, then SUCCEEDED with an output URL it serves itself: a small real
@@ -41,12 +42,14 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,6 +67,8 @@ from sections import write_section  # noqa: E402 - bench/ is on the path, run or
 PG = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "dreamjourney_bench_jobs"
 PROVIDER_SECONDS = 10.0
+#: The fake RunwayML answers its request counts here (the bench asks, between scenarios).
+COUNTS_PATH = "/_bench/counts"
 POLL_SECONDS = 5
 #: The goal (issue 13): p95 from submission to success within this many seconds.
 GOAL_SECONDS = 1.3 * (PROVIDER_SECONDS + POLL_SECONDS)
@@ -143,6 +148,8 @@ class RunwayHandler(http.server.BaseHTTPRequestHandler):
         return self._json(200, {"id": task_id})
 
     def do_GET(self) -> None:
+        if self.path == COUNTS_PATH:  # the bench's own question (the counts since the last)
+            return self._json(200, self.server.take_counts())
         if self.path.startswith("/output/"):
             return self._output(self.path.removeprefix("/output/").removesuffix(".mp4"))
         task_id = self.path.removeprefix("/v1/tasks/")
@@ -199,6 +206,44 @@ def make_output_mp4(path: Path) -> bytes:
 
     write_mp4(path, gen(), width=width, height=height)
     return path.read_bytes()
+
+
+class RunwayProcess:
+    """The fake RunwayML in a process of its own (``jobs.py --serve-runway MP4``).
+
+    In the bench's process it would share a GIL with the loop that submits the jobs, and
+    every answer to the worker would wait its turn behind that loop: a lag the real,
+    remote RunwayML does not add. It still shares the machine's two cores, as the worker,
+    PostgreSQL and the submitting loop do.
+    """
+
+    def __init__(self, mp4: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve-runway", str(mp4)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.base_url = self.process.stdout.readline().strip()
+        if not self.base_url.startswith("http://127.0.0.1:"):
+            self.shutdown()
+            raise RuntimeError("the fake RunwayML did not start")
+
+    def take_counts(self) -> dict[str, float]:
+        """Its request counts and shortest poll gap since the last call (then reset)."""
+        with urllib.request.urlopen(self.base_url + COUNTS_PATH, timeout=10) as response:
+            return json.loads(response.read())
+
+    def shutdown(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def serve_runway(mp4: Path) -> None:
+    """``--serve-runway``: serve the fake RunwayML until terminated; print its URL first."""
+    server = FakeRunway(mp4.read_bytes())
+    print(server.base_url, flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server.serve_forever()
 
 
 # --- Scenarios, workers and their CPU -----------------------------------------------------------
@@ -433,7 +478,10 @@ def main() -> None:
     )
     parser.add_argument("--database", default=DATABASE, help=f"PostgreSQL db (default {DATABASE})")
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
+    parser.add_argument("--serve-runway", metavar="MP4", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_runway:
+        return serve_runway(args.serve_runway)
     scenarios = [Scenario.parse(s) for s in args.scenarios.split(",")]
     command = args.worker.split()
 
@@ -441,8 +489,8 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
     log = OUT / "jobs-workers.log"
     log.write_text("")
-    server = FakeRunway(make_output_mp4(scratch / "output.mp4"))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    make_output_mp4(scratch / "output.mp4")
+    server = RunwayProcess(scratch / "output.mp4")
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
     env |= {
         "DATABASE_URL": f"{PG}/{args.database}",
