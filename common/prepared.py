@@ -16,6 +16,7 @@ value orjson refuses, such as a ``NaN``, goes to the field's own decoder).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import JSONField, QuerySet
 from django.db.models.expressions import Col
+
+#: A placeholder in Django's SQL, or an escaped percent sign (which is not one).
+_PLACEHOLDERS = re.compile(r"(%s|%%)")
 
 #: ``PreparedRows(sentinel=NO_ARGUMENT)``: the statement is the same for every call.
 NO_ARGUMENT = object()
@@ -122,6 +126,7 @@ class PreparedRows:
         slots = [] if takes_none else [i for i, v in enumerate(params) if v == sent]
         if (takes_none != (not slots)) or compiler.has_composite_fields(fields):
             return None
+        sql, params, slots = _constants_inlined(connections[self.using], sql, params, slots)
         return _Statement(
             sql=sql,
             params=tuple(params),
@@ -131,6 +136,47 @@ class PreparedRows:
             columns=compiler.col_count,
             names=(*query.extra_select, *query.values_select, *query.annotation_select),
         )
+
+
+def _constants_inlined(
+    connection: BaseDatabaseWrapper, sql: str, params: list, slots: list[int]
+) -> tuple[str, list, list[int]]:
+    """``sql`` with every parameter but the argument's written into it as a literal, where
+    the statement is prepared by the server (``common.postgresql``).
+
+    A prepared statement keeps one plan only if a generic plan (one for any parameter
+    values) is as cheap as planning each run. A constant sent as a parameter hides what
+    a partial index needs to see (the gallery's ``moderation_status = 'approved'``), so
+    PostgreSQL planned the gallery page again on every run: twice the time it took to
+    run it. Written in, the constants let it plan once per connection. Only our own
+    constants are written in (the queryset's, not a caller's argument, which stays a
+    parameter), and only text, integers and booleans, quoted by psycopg.
+    """
+    if not getattr(connection, "prepares_statements", False):
+        return sql, params, slots
+    from psycopg.sql import Literal  # prepared statements are psycopg 3's
+
+    connection.ensure_connection()
+    pieces = _PLACEHOLDERS.split(sql)
+    out, kept, kept_slots = [pieces[0]], [], []
+    values = iter(enumerate(params))
+    for placeholder, text in zip(pieces[1::2], pieces[2::2], strict=True):
+        if placeholder == "%s":
+            index, value = next(values)
+            if index in slots or not isinstance(value, int | str):  # bool is an int
+                if index in slots:
+                    kept_slots.append(len(kept))
+                kept.append(value)
+            else:
+                # A str or int enum as its plain value (psycopg writes an Enum's name).
+                if isinstance(value, str):
+                    value = str.__str__(value)
+                elif type(value) is not bool:
+                    value = int(value)
+                # A % in the literal would read as a placeholder: escaped as Django does.
+                placeholder = Literal(value).as_string(connection.connection).replace("%", "%%")
+        out += (placeholder, text)
+    return "".join(out), kept, kept_slots
 
 
 def _with_fast_json(converters: dict) -> dict:

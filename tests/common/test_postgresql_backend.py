@@ -153,3 +153,40 @@ def test_a_prepared_read_loads_times_as_djangos_own_cursor_does(settings, use_tz
         prepared.close()
     finally:
         wrapper.close()
+
+
+def test_a_prepared_read_is_planned_once_with_its_constants_written_in(django_user_model):
+    # Given a prepared read with constants of the queryset's own (texts, one with a quote
+    # and a percent sign, and a str enum) besides its one argument
+    from common.prepared import PreparedRows
+    from dreams.models import Dream, ModerationStatus
+
+    user = django_user_model.objects.create_user("planner")
+    Dream.objects.create(owner=user, title="it's 100% tide", is_public=True)
+    reader = PreparedRows(
+        "test.backend.constants",
+        lambda who: Dream.objects.filter(
+            owner_id=who,
+            title__in=["it's 100% tide", "x"],
+            moderation_status=ModerationStatus.PENDING,
+            is_public=True,
+        ).values_list("title"),
+        sentinel=-1,
+    )
+
+    # When it runs more often than PostgreSQL would try custom plans (five)
+    for _ in range(7):
+        assert reader.rows(user.pk) == [["it's 100% tide"]]
+
+    # Then the statement carries the constants as literals and the argument as its only
+    # parameter, and the server planned it once (a generic plan) rather than per run
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ['%"title" IN%'],
+        )
+        [(statement, generic, custom)] = cursor.fetchall()
+    assert "'it''s 100% tide'" in statement and "'pending'" in statement
+    assert '"owner_id" = $1' in statement and "$2" not in statement
+    assert (generic, custom) == (7, 0)
