@@ -142,15 +142,14 @@ def test_a_prepared_read_loads_times_as_djangos_own_cursor_does(settings, use_tz
         with wrapper.cursor() as cursor:
             cursor.execute(query, [moment, moment])
             expected = cursor.fetchone()
-        prepared = wrapper.binding_cursor()
-        prepared.execute(query, [moment, moment])
+        with wrapper.binding_cursor() as prepared:
+            prepared.execute(query, [moment, moment])
+            got = prepared.fetchone()
 
         # Then both give the same values with the same tzinfo (UTC when USE_TZ is on)
-        got = prepared.fetchone()
         assert got == expected
         assert [value.tzinfo for value in got] == [value.tzinfo for value in expected]
         assert expected[0].tzinfo is (datetime.UTC if use_tz else None)
-        prepared.close()
     finally:
         wrapper.close()
 
