@@ -250,9 +250,11 @@ def test_a_rendition_carries_the_credentials_with_its_parent(tmp_path, c2pa_chai
         generation=Generation(source=VideoSource.RUNWAY, model="veo3.1"),
     )
     rendition = make_mp4(tmp_path / "web.mp4", seconds=2, width=64, height=48)
+    preview = make_mp4(tmp_path / "preview.mp4", seconds=1, width=64, height=48, shade=5)
 
-    # When the rendition pipeline carries the credentials over
-    credentials_carry_over(source=original, target=rendition)
+    # When the rendition pipeline carries the credentials over to both at once (the
+    # original's manifest vetted once, in a child: no record is given here)
+    credentials_carry_over(source=original, targets=[rendition, preview])
 
     # Then the rendition names the original as its parent and says it was transcoded,
     # keeping the original's digital source type
@@ -267,6 +269,12 @@ def test_a_rendition_carries_the_credentials_with_its_parent(tmp_path, c2pa_chai
     facts = credentials_read(rendition, origin=Origin.GENERATED)
     assert (facts.model, facts.signature) == ("veo3.1", Signature.VALID)
     _plays_and_seeks(rendition, seconds=2)
+    previewed = credentials_read(preview, origin=Origin.GENERATED)
+    assert (previewed.model, previewed.signature, previewed.ai_generated) == (
+        "veo3.1",
+        Signature.VALID,
+        True,
+    )
 
 
 def test_a_rendition_takes_the_facts_recorded_when_the_original_was_stored(tmp_path, c2pa_chain):
@@ -283,10 +291,10 @@ def test_a_rendition_takes_the_facts_recorded_when_the_original_was_stored(tmp_p
 
     # When renditions are signed with a valid record, and with an invalid one (which may
     # only say the reader gave up on the file when it was stored)
-    credentials_carry_over(source=original, target=taken, recorded=recorded)
+    credentials_carry_over(source=original, targets=[taken], recorded=recorded)
     credentials_carry_over(
         source=original,
-        target=read_again,
+        targets=[read_again],
         recorded=replace(recorded, signature=Signature.INVALID),
     )
 
@@ -312,9 +320,9 @@ def test_carry_over_from_a_source_without_a_manifest_leaves_the_target_alone(tmp
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"nonsense" * 100)
 
-    credentials_carry_over(source=plain, target=target)
-    credentials_carry_over(source=garbage, target=target)
-    credentials_carry_over(source=tmp_path / "missing.mp4", target=target)
+    credentials_carry_over(source=plain, targets=[target])
+    credentials_carry_over(source=garbage, targets=[target])
+    credentials_carry_over(source=tmp_path / "missing.mp4", targets=[target])
 
     assert target.read_bytes() == before
     assert credentials_read(target, origin=Origin.UPLOADED).signature == Signature.MISSING

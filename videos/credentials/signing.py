@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,19 +181,20 @@ _RECORDS_TAKEN = frozenset({Signature.VALID, Signature.UNTRUSTED, Signature.MISS
 
 
 def credentials_carry_over(
-    *, source: Path, target: Path, recorded: Credentials | None = None
+    *, source: Path, targets: Sequence[Path], recorded: Credentials | None = None
 ) -> None:
-    """Sign ``target`` (a rendition or preview made from ``source``) like ``source``: a
-    manifest naming ``source`` as its parent ingredient, with ``c2pa.opened`` and
-    ``c2pa.transcoded`` actions that keep the source's ``digitalSourceType``.
+    """Sign each of ``targets`` (renditions or previews made from ``source``) like
+    ``source``: a manifest naming ``source`` as its parent ingredient, with ``c2pa.opened``
+    and ``c2pa.transcoded`` actions that keep the source's ``digitalSourceType``.
 
-    ``recorded`` is what ``source``'s manifest said when it was stored
-    (``VideoAsset.credentials``; stored files never change, their name is their hash).
-    A ``valid``, ``untrusted`` or ``missing`` record is used as it is; anything else
-    (``invalid`` may mean the reader gave up on the file) is read again in a child.
+    ``source``'s manifest is vetted once for all of them. ``recorded`` is what it said
+    when ``source`` was stored (``VideoAsset.credentials``; stored files never change,
+    their name is their hash): a ``valid``, ``untrusted`` or ``missing`` record is used as
+    it is; without one, or with any other (``invalid`` may mean the reader gave up on the
+    file), the manifest is read again in a limited child.
 
     Does nothing when ``source`` carries no manifest. Never raises: a source whose
-    manifest cannot be read, or a signing failure, is logged and ``target`` is left as
+    manifest cannot be read, or a signing failure, is logged and the target is left as
     it was (carrying no manifest).
     """
     try:
@@ -203,24 +205,29 @@ def credentials_carry_over(
             facts = recorded
         else:
             facts = credentials_read_isolated(source, origin=Origin.UPLOADED)
-        if facts is None or facts.signature == Signature.MISSING:
-            return
-        transcoded: dict[str, Any] = {
-            "action": "c2pa.transcoded",
-            "when": timezone.now().isoformat(timespec="seconds"),
-            "softwareAgent": RENDITION_AGENT,
-        }
-        if facts.digital_source_type:
-            transcoded["digitalSourceType"] = facts.digital_source_type
-        if facts.model:
-            transcoded["parameters"] = {"model": facts.model}
-        opened = {"action": "c2pa.opened", "parameters": {"ingredientIds": [_PARENT]}}
-        _sign_to(
-            source=target,
-            target=target,
-            manifest=_manifest(target.name, [opened, transcoded]),
-            material=signing_material(),
-            ingredient=(source, "parentOf", _PARENT),
-        )
-    except Exception:  # a rendition without credentials beats no rendition
-        logger.exception("could not carry content credentials from %s to %s", source, target)
+    except Exception:
+        logger.exception("could not read the content credentials of %s", source)
+        return
+    if facts is None or facts.signature == Signature.MISSING:
+        return
+    transcoded: dict[str, Any] = {
+        "action": "c2pa.transcoded",
+        "when": timezone.now().isoformat(timespec="seconds"),
+        "softwareAgent": RENDITION_AGENT,
+    }
+    if facts.digital_source_type:
+        transcoded["digitalSourceType"] = facts.digital_source_type
+    if facts.model:
+        transcoded["parameters"] = {"model": facts.model}
+    opened = {"action": "c2pa.opened", "parameters": {"ingredientIds": [_PARENT]}}
+    for target in targets:
+        try:
+            _sign_to(
+                source=target,
+                target=target,
+                manifest=_manifest(target.name, [opened, transcoded]),
+                material=signing_material(),
+                ingredient=(source, "parentOf", _PARENT),
+            )
+        except Exception:  # a rendition without credentials beats no rendition
+            logger.exception("could not carry content credentials from %s to %s", source, target)

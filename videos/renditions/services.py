@@ -115,9 +115,11 @@ def video_renditions_make(*, asset: VideoAsset, force: bool = False) -> VideoAss
             logger.info("no renditions for asset %s: %s", asset.pk, exc)
             return _record_refusal(asset, exc.code)
         # Renditions say what their original says (C2PA): sign them before storing.
-        recorded = _recorded_credentials(asset)
-        for made in (rendered.web_path, rendered.preview_path):
-            credentials_carry_over(source=original, target=made, recorded=recorded)
+        credentials_carry_over(
+            source=original,
+            targets=(rendered.web_path, rendered.preview_path),
+            recorded=_recorded_credentials(asset),
+        )
         rendered = _remeasured(rendered)
         keep_web = web_rendition_worth_keeping(
             original=rendered.original, web=rendered.web, max_side=options.max_side
