@@ -77,6 +77,8 @@ DEFAULT_SCENARIOS = "200x1,200x2,1000x1@10,1000x1@20,1000x1"
 DEFAULT_WORKER = "task_worker --interval 0.5"
 HEADING = "## Video jobs (`bench/jobs.py`)"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+#: After the last job, how long the worker may take over the tasks it put off (renditions).
+DRAIN_SECONDS = 240
 
 
 # --- The fake RunwayML ----------------------------------------------------------------------
@@ -353,6 +355,19 @@ def cpu_sample(pids: list[int]) -> dict[str, float]:
     return {"own": own, "total": total}
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine spent working so far (``/proc/stat``).
+
+    user + nice + system + irq + softirq: the worker, its sandbox and renditions, PostgreSQL,
+    the fake RunwayML and this process submitting, all alike. Idle, I/O wait and steal (time
+    the hypervisor gave to someone else) are left out.
+    """
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS
+
+
 def reset() -> None:
     """Empty the job tables between runs, so each run starts from nothing."""
     from django_tasks_db.models import DBTaskResult
@@ -376,6 +391,8 @@ def _seconds(values) -> list[float]:
 
 def run(scenario: Scenario, *, command: list[str], env: dict, log: Path, user, server) -> dict:
     from django.db import connection, transaction
+    from django.tasks import TaskResultStatus as ResultStatus
+    from django_tasks_db.models import DBTaskResult
 
     from common.owners import Owner
     from videos.jobs.submission import video_job_submit_generation
@@ -391,6 +408,7 @@ def run(scenario: Scenario, *, command: list[str], env: dict, log: Path, user, s
         time.sleep(3)  # let the workers import Django and start polling the queue
         owner = Owner(user=user)
         cpu_before = cpu_sample(pids)
+        machine_before = machine_busy_seconds()
         submitted_at = time.monotonic()
         for n in range(scenario.jobs):
             if scenario.rate:
@@ -414,7 +432,17 @@ def run(scenario: Scenario, *, command: list[str], env: dict, log: Path, user, s
                     raise RuntimeError(f"a worker exited with {worker.returncode}; see {log}")
             time.sleep(0.25)
         cpu_after = cpu_sample(pids)
+        machine_after = machine_busy_seconds()
         cpu_wall = time.monotonic() - submitted_at
+        # Work the worker put off until nothing else waits (renditions): counted once done.
+        waiting = DBTaskResult.objects.filter(status__in=[ResultStatus.READY, ResultStatus.RUNNING])
+        deferred = waiting.count()
+        drained_at = time.monotonic()
+        while waiting.exists() and time.monotonic() < drained_at + DRAIN_SECONDS:
+            time.sleep(0.5)
+        drain_seconds = time.monotonic() - drained_at
+        drained = not waiting.exists()
+        machine_drained = machine_busy_seconds()
         load = os.getloadavg()[0]
         connection.close()
     finally:
@@ -450,6 +478,11 @@ def run(scenario: Scenario, *, command: list[str], env: dict, log: Path, user, s
         "cpu_wall_seconds": cpu_wall,
         "worker_cpu_seconds": cpu_after["own"] - cpu_before["own"],
         "worker_and_children_cpu_seconds": cpu_after["total"] - cpu_before["total"],
+        "machine_cpu_seconds": machine_after - machine_before,
+        "tasks_deferred": deferred,
+        "drain_seconds": drain_seconds,
+        "drained": drained,
+        "machine_cpu_with_deferred_seconds": machine_drained - machine_before,
         "provider_requests": server.take_counts(),
         # Other work on the machine competes for its cores; say how much there was.
         "load_average_1min": load,
@@ -554,8 +587,10 @@ def markdown(report: dict) -> str:
         "| p95 ≤ goal | wall, first submit to last success | submitting took "
         "| p95 submit lag / collect | worker CPU (alone / with sandbox) "
         "| CPU per job (worker / sandbox) | RunwayML create / poll / download "
-        "| shortest gap between two polls of a task | load average |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| shortest gap between two polls of a task | machine: cores busy "
+        "| machine CPU per job: until the last success / with what was put off "
+        "| tasks put off (renditions), done in | load average |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report["runs"]:
         wall = r["cpu_wall_seconds"]
@@ -577,7 +612,12 @@ def markdown(report: dict) -> str:
             f"| {1000 * r['worker_cpu_seconds'] / r['jobs']:.0f} / "
             f"{1000 * sandbox / r['jobs']:.0f} ms "
             f"| {requests['create']} / {requests['poll']} / {requests['download']} "
-            f"| {requests['min_poll_gap_seconds']:.2f} s | {r['load_average_1min']:.1f} |"
+            f"| {requests['min_poll_gap_seconds']:.2f} s "
+            f"| {r['machine_cpu_seconds'] / wall:.2f} "
+            f"| {1000 * r['machine_cpu_seconds'] / r['jobs']:.0f} / "
+            f"{1000 * r['machine_cpu_with_deferred_seconds'] / r['jobs']:.0f} ms "
+            f"| {r['tasks_deferred']}, {r['drain_seconds']:.0f} s"
+            f"{'' if r['drained'] else ' (not all)'} | {r['load_average_1min']:.1f} |"
         )
     return "\n".join(lines)
 
@@ -606,8 +646,39 @@ def section(report: dict) -> str:
             "",
             markdown(report),
             "",
+            *capacity(report),
         ]
     )
+
+
+def capacity(report: dict) -> list[str]:
+    """How many jobs a second this machine can finish, from the busiest steady run."""
+    steady = [r for r in report["runs"] if r["rate"] and r["succeeded"] == r["jobs"]]
+    if not steady:
+        return []
+    run = max(steady, key=lambda r: (r["rate"], r["jobs"]))
+    cores = os.cpu_count() or 1
+    jobs_only = run["machine_cpu_seconds"] / run["jobs"]
+    lines = [
+        f"Capacity, from {run['scenario']}: the machine spent {1000 * jobs_only:.0f} ms of CPU "
+        f"per job until the last success (worker, sandbox, PostgreSQL, the fake RunwayML and "
+        f"the submitting loop, with {run['tasks_deferred']} renditions put off), so "
+        f"{cores} cores finish at most **{cores / jobs_only:.1f} jobs a second**"
+    ]
+    if run["drained"]:
+        full = run["machine_cpu_with_deferred_seconds"] / run["jobs"]
+        lines[0] += (
+            f"; {1000 * full:.0f} ms with the renditions done too, **{cores / full:.1f} a "
+            "second** for as long as the rate lasts"
+        )
+    burst = 0.95 * run["jobs"] / (report["goal_seconds"] - report["provider_seconds"])
+    lines[0] += (
+        f". A steady rate above that queues without end. {run['jobs']:,} jobs submitted at "
+        f"once meet the goal only if 95% of them are stored between the provider's "
+        f"{report['provider_seconds']:.0f} s and {report['goal_seconds']:.1f} s: about "
+        f"{burst:.0f} jobs a second."
+    )
+    return [*lines, ""]
 
 
 if __name__ == "__main__":

@@ -245,7 +245,7 @@ def main() -> int:
     parts = {
         "api_load.py": run("api_load.py"),
         "jobs.py": run("jobs.py", "--no-write"),
-        "ingest.py": run("ingest.py", "--repeat", "2", "--no-write"),
+        "ingest.py": run("ingest.py", "--no-write"),
     }
     api_path, jobs_path = OUT / "api_load.json", OUT / "jobs.json"
     api = json.loads(api_path.read_text()) if api_path.exists() else None

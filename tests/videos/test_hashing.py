@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from videos import hashing
 from videos.hashing import THREAD_NAME, BackgroundSha256, copy_hashed
 
 
@@ -126,3 +127,73 @@ def test_copy_hashed_of_nothing() -> None:
         0,
         hashlib.sha256().hexdigest(),
     )
+
+
+def _buffers_used(data: bytes, chunk_size: int) -> set[int]:
+    seen: set[int] = set()
+    copy_hashed(_reader(data), lambda chunk: seen.add(id(chunk.obj)), chunk_size=chunk_size)
+    return seen
+
+
+def test_the_next_copy_reuses_the_buffers_the_last_one_left(monkeypatch) -> None:
+    # Memory touched once costs no page faults the next time.
+    monkeypatch.setattr(hashing, "_spare", {})
+    data = os.urandom(50_000)
+
+    first = _buffers_used(data, 4096)
+    second = _buffers_used(data[:9000], 4096)
+
+    assert len(first) == 3
+    assert second <= first
+    # A reused buffer still holding the last copy's bytes gives the right answer.
+    assert copy_hashed(_reader(b"short"), lambda c: None, chunk_size=4096) == (
+        5,
+        hashlib.sha256(b"short").hexdigest(),
+    )
+
+
+def test_buffers_kept_between_copies_stay_within_spare_bytes(monkeypatch) -> None:
+    monkeypatch.setattr(hashing, "_spare", {})
+    monkeypatch.setattr(hashing, "SPARE_BYTES", 2 * 4096)
+
+    _buffers_used(os.urandom(50_000), 4096)
+    _buffers_used(os.urandom(50_000), 1024)  # another size: nothing left to keep it
+
+    assert {size: len(kept) for size, kept in hashing._spare.items()} == {4096: 2}
+
+
+def test_copies_at_the_same_time_never_share_a_buffer(monkeypatch) -> None:
+    monkeypatch.setattr(hashing, "_spare", {})
+    _buffers_used(os.urandom(50_000), 4096)  # leaves three buffers behind
+    release = threading.Barrier(2, timeout=10)
+    used: list[set[int]] = [set(), set()]
+
+    def copy(n: int) -> None:
+        def write(chunk: memoryview) -> None:
+            used[n].add(id(chunk.obj))
+            if len(used[n]) == 3:
+                release.wait()  # both copies hold all their buffers at once
+
+        copy_hashed(_reader(os.urandom(50_000)), write, chunk_size=4096)
+
+    threads = [threading.Thread(target=copy, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert len(used[0]) == len(used[1]) == 3
+    assert not used[0] & used[1]
+
+
+def test_a_failed_copy_gives_its_buffers_back(monkeypatch) -> None:
+    monkeypatch.setattr(hashing, "_spare", {})
+
+    def check(total: int) -> None:
+        raise OverflowError("too large")
+
+    with pytest.raises(OverflowError):
+        copy_hashed(_reader(bytes(10_000)), lambda c: None, chunk_size=4096, check=check)
+
+    assert len(hashing._spare[4096]) == 3
+    assert hashing_threads() == []
