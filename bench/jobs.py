@@ -28,7 +28,12 @@ What it does:
   collect: the poll that saw SUCCEEDED → stored), the fake RunwayML's request counts, and
   the worker's CPU: user + system seconds of the worker process over the wall time
   (from ``/proc/<pid>/stat``), and the same including its children (the video sandbox
-  server and the children it forks, one per video).
+  server and the children it forks, one per video);
+* measures the whole machine's CPU over the same window (every core's busy time from
+  ``/proc/stat``: the worker, PostgreSQL, the fake RunwayML, the submitting loop), per
+  job, and turns the busiest steady run's figure into a capacity (cores ÷ CPU per job);
+  counts the background tasks still waiting at the end (renditions, which the worker
+  puts off while job steps are due) without waiting for them.
 
 Polling every 5 s (RunwayML's documented minimum) means a job is seen finished up to
 5 s after the provider finished: 10-15 s per job is the best any number of workers gets.

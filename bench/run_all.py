@@ -8,8 +8,10 @@ Each benchmark runs as its own process: ``api_load.py`` (list endpoints against 
 ``jobs.py`` (200 video jobs on 1 and 2 workers, 1,000 on one) and ``ingest.py`` (streaming download
 against a plain copy); then ``analysis.py``, ``renderer.py``, ``insights.py`` (insights on
 10,000 dreams against a floor) and ``gallery_cache.py`` (the gallery from a shared Redis
-cache against the floor) write their own sections. A failing one is reported in
-RESULTS.md and makes the exit non-zero; the others still run.
+cache against the floor) and ``renditions.py`` write their own sections. Each starts once
+the machine has settled (its cores under 15% busy for a second, waiting a minute at
+most), so one benchmark's leftovers are not measured as the next one's. A failing one is
+reported in RESULTS.md and makes the exit non-zero; the others still run.
 """
 
 from __future__ import annotations
@@ -31,9 +33,36 @@ sys.path.insert(0, str(BENCH))
 INGEST_SIZES_MB = (50, 500)  # what bench/ingest.py downloads
 
 
+#: Before each benchmark, wait (at most SETTLE_SECONDS) until the cores are this idle: the
+#: one before leaves work behind (PostgreSQL's autovacuum after 1,000 jobs, children still
+#: exiting) that would otherwise be measured as the next one's.
+SETTLE_BUSY = 0.15
+SETTLE_SECONDS = 60.0
+
+
+def settle() -> None:
+    """Wait until the machine's cores are idle for a second (or SETTLE_SECONDS pass)."""
+    from jobs import machine_busy_seconds
+
+    cores = os.cpu_count() or 1
+    deadline = time.monotonic() + SETTLE_SECONDS
+    busy = 1.0
+    while time.monotonic() < deadline:
+        before = machine_busy_seconds()
+        time.sleep(1.0)
+        busy = (machine_busy_seconds() - before) / cores
+        if busy < SETTLE_BUSY:
+            break
+    print(f"(machine {busy:.0%} busy before starting)", flush=True)
+
+
 def run(script: str, *args: str) -> tuple[bool, str, float]:
-    """Run ``bench/<script>``, echoing its output; (succeeded, output, seconds)."""
+    """Run ``bench/<script>`` on a settled machine, echoing its output.
+
+    Returns (succeeded, output, seconds).
+    """
     print(f"\n=== {script} {' '.join(args)}", flush=True)
+    settle()
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, str(BENCH / script), *args],
