@@ -20,7 +20,9 @@ What is trusted from the file, and what is not:
 * videos are stored synchronously with the probe's own answer, so no job is queued and
   the in-flight cap does not apply; what an import may cost is bounded by
   ``IMPORT_MAX_BYTES``, ``IMPORT_MAX_VIDEOS`` (new videos, each probed once) and the
-  ``journal_import`` throttle. A video already stored here (same sha256) is not unpacked.
+  ``journal_import`` throttle. A video already stored here (same sha256) is not unpacked
+  or probed again, but its bytes are read and hashed: naming a stored video's sha256 is
+  not enough to get it.
 """
 
 from __future__ import annotations
@@ -213,7 +215,12 @@ def _free_id(user: AbstractBaseUser, original: str) -> uuid.UUID | None:
 def _check_videos(
     journal: JournalZip, plan: list[_Planned], workdir: Path
 ) -> dict[str, tuple[Path, Inspection]]:
-    """Unpack and probe each video the new dreams need that is not stored here already."""
+    """Unpack and probe each video the new dreams need that is not stored here already.
+
+    One stored here already is not unpacked, but its bytes must still be in the archive:
+    a sha256 is no secret (it is a video's ETag), and naming one must not be enough to
+    claim a video its owner has since made private.
+    """
     needed = {p.video_sha256 for p in plan if p.video_sha256}
     known = set(VideoAsset.objects.filter(sha256__in=needed).values_list("sha256", flat=True))
     new = sorted(needed - known)
@@ -221,6 +228,11 @@ def _check_videos(
         raise ArchiveRefused(
             f"The archive brings {len(new)} new videos; one import may bring at most {limit}."
         )
+    for sha256 in sorted(known):
+        if journal.digest(journal.videos[sha256]) != sha256:
+            raise ArchiveRefused(
+                f'"{video_name(sha256)}" is damaged: its bytes do not match its name.'
+            )
     probed: dict[str, tuple[Path, Inspection]] = {}
     for sha256 in new:
         name = video_name(sha256)

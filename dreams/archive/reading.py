@@ -27,6 +27,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -250,21 +251,30 @@ class JournalZip:
 
     def unpack(self, info: zipfile.ZipInfo, dest: Path) -> str:
         """Unpack a member into the new file ``dest``, within its bound; returns its sha256."""
+        with dest.open("xb") as out:
+            return self._read(info, out.write)
+
+    def digest(self, info: zipfile.ZipInfo) -> str:
+        """A member's sha256, read within its bound and written nowhere."""
+        return self._read(info, None)
+
+    def _read(self, info: zipfile.ZipInfo, write: Callable[[bytes], Any] | None) -> str:
         bound = self._bound(info)
         shown = _shown(info.orig_filename)
         digest = hashlib.sha256()
-        written = 0
+        read = 0
         try:
-            with self._zip.open(info) as source, dest.open("xb") as out:
+            with self._zip.open(info) as source:
                 while chunk := source.read(CHUNK):
-                    written += len(chunk)
-                    if written > bound:
+                    read += len(chunk)
+                    if read > bound:
                         raise ArchiveRefused(f"{shown} holds more than its header says.")
                     digest.update(chunk)
-                    out.write(chunk)
+                    if write is not None:
+                        write(chunk)
         except _MEMBER_ERRORS as exc:
             raise ArchiveRefused(f"{shown} is damaged.") from exc
-        if written != info.file_size:
+        if read != info.file_size:
             raise ArchiveRefused(f"{shown} is damaged: it is shorter than its header says.")
         return digest.hexdigest()
 

@@ -462,21 +462,43 @@ def test_the_request_must_carry_a_file(client_for, make_user):
     assert client.post(IMPORT, {"file": "x"}, format="json").status_code == 415
 
 
-def test_a_video_already_stored_here_is_reused_without_unpacking(client_for, make_user, tmp_path):
-    # Given a video stored here already, and an archive whose copy of it is truncated junk
+def test_a_video_already_stored_here_is_reused_not_stored_again(client_for, make_user, tmp_path):
+    # Given a video stored here already, and an archive holding the same bytes
     video = stored_video(tmp_path)
     bob = make_user("bob")
     archive = journal_zip(
         dream_json(video={"file": f"videos/{video.sha256}.mp4", "sha256": video.sha256}),
-        videos={video.sha256: b"not read"},
+        videos={video.sha256: video.file.open("rb").read()},
     )
 
-    # When bob imports it, then his dream shows the stored video (the copy was never read)
+    # When bob imports it, then his dream shows the stored video: no second asset
     response = post_archive(client_for(bob), archive)
     assert response.data == {"created": 1, "skipped": 0, "videos": 1}
     assert Dream.objects.get(owner=bob).video_asset == video
     assert VideoAsset.objects.count() == 1
-    assert hashlib.sha256(video.file.open("rb").read()).hexdigest() == video.sha256
+
+
+def test_naming_a_stored_videos_sha256_does_not_get_its_bytes(
+    client_for, make_user, nothing_written, tmp_path
+):
+    # Given alice's private video, whose sha256 anyone who once saw it knows (its ETag)
+    alice = make_user("alice")
+    video = stored_video(tmp_path)
+    DreamFactory(owner=alice, video_asset=video)
+    mallory = make_user("mallory")
+    archive = journal_zip(
+        dream_json(video={"file": f"videos/{video.sha256}.mp4", "sha256": video.sha256}),
+        videos={video.sha256: b"junk!"},
+    )
+
+    # When mallory imports an archive naming it, with other bytes under that name
+    with nothing_written():
+        response = post_archive(client_for(mallory), archive)
+
+    # Then the archive is refused as damaged, and mallory's journal stays empty
+    assert response.status_code == 400, response.data
+    assert "do not match its name" in response.data["file"][0]
+    assert not Dream.objects.filter(owner=mallory).exists()
 
 
 # --- The account page, without JavaScript ---------------------------------------------------------
