@@ -33,6 +33,15 @@ from dreams.sharing import SITE_NAME, VIDEO_TYPE
 
 FEED_SIZE = 50
 AUTHOR = "A dreamer"
+#: Control characters XML 1.0 cannot carry (tab, newline and carriage return it can). The
+#: API keeps a dreamer's text as typed, so one of them in a gallery dream must not make the
+#: whole feed fail: it is dropped from the entry.
+_NOT_XML = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters an XML 1.0 document cannot hold."""
+    return text.translate(_NOT_XML)
 
 
 class GalleryFeed(Feed):
@@ -61,7 +70,7 @@ class GalleryFeed(Feed):
         return list(selectors.dream_gallery_list()[:FEED_SIZE])
 
     def item_title(self, item: Dream) -> str:
-        return item.title
+        return xml_text(item.title)
 
     def item_link(self, item: Dream) -> str:
         return reverse("dream-page", kwargs={"dream_id": item.pk})
@@ -73,7 +82,7 @@ class GalleryFeed(Feed):
 
     def item_description(self, item: Dream) -> str:
         # Atom's summary is written as type="html": escaped, the dreamer's words stay words.
-        return escape(plain_excerpt(item.content, PREVIEW_CHARS))
+        return escape(xml_text(plain_excerpt(item.content, PREVIEW_CHARS)))
 
     def item_author_name(self, item: Dream) -> str:
         return AUTHOR

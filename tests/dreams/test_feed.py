@@ -111,6 +111,19 @@ def test_the_feed_is_bounded_and_costs_one_query(django_assert_num_queries):
 
 
 @pytest.mark.django_db
+def test_control_characters_in_a_gallery_dream_are_left_out_not_a_500():
+    # Given a gallery dream typed with characters XML 1.0 cannot hold (the API keeps them)
+    DreamFactory(
+        in_gallery=True, title="Night\x0bswim\x1b", content="I swam \x0c in a lake\x08 of stars"
+    )
+
+    # When anyone reads the feed, then it is valid Atom, the text without them
+    [entry] = entries(atom(Client().get(FEED)))
+    assert text(entry, "title") == "Nightswim"
+    assert text(entry, "summary") == "I swam in a lake of stars"
+
+
+@pytest.mark.django_db
 def test_an_empty_gallery_is_still_a_valid_feed():
     root = atom(Client().get(FEED))
 
