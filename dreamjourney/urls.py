@@ -12,8 +12,13 @@ urlpatterns = [
     path("api/", include("videos.api.urls")),
     path("api/", include("notifications.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    # The split view serves Swagger UI's script as a file: no inline script for the CSP.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves Swagger UI's script as a file: no inline script for the CSP. It
+    # is a page to read: its OPTIONS (DRF's metadata, rendered with no template) was a 500.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", http_method_names=["get", "head"]),
+        name="swagger-ui",
+    ),
     path("media/dreams/<uuid:dream_id>/video.mp4", dream_views.dream_video, name="dream-video"),
     path(
         "media/dreams/<uuid:dream_id>/thumbnail.jpg",

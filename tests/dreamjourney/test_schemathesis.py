@@ -277,6 +277,13 @@ def test_schema_and_docs_are_served(client, path):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("path", SCHEMA_PAGES)
+@pytest.mark.parametrize("method", ["options", "post", "put", "patch", "delete"])
+def test_schema_and_docs_answer_other_methods_without_an_error(client, path, method):
+    response = getattr(client, method)(path, HTTP_ACCEPT="text/html")
+    assert response.status_code < 500, response.status_code
+
+
 def _missing_error_responses() -> list[str]:
     """``"METHOD path: status"`` for each relevant error status the schema does not declare."""
     missing = []
