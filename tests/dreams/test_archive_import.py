@@ -8,7 +8,6 @@ that writes no row and leaves no file behind.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
