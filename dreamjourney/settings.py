@@ -317,8 +317,9 @@ VIDEO_INGEST_ALLOWED_HOSTS = env.list("VIDEO_INGEST_ALLOWED_HOSTS", default=[])
 # Private addresses let through the SSRF guard: for tests with a loopback file server only.
 VIDEO_INGEST_ALLOWED_ADDRESSES = env.list("VIDEO_INGEST_ALLOWED_ADDRESSES", default=[])
 DREAMS_PREMODERATION = env.bool("DREAMS_PREMODERATION", default=True)
-# Visitors' reports (dreams/reports.py): this many open reports hide a public dream from the
-# gallery until a moderator resolves them (0: reports never hide a dream by themselves).
+# Visitors' reports (dreams/reports.py): open reports from this many different networks hide
+# a public dream from the gallery until a moderator resolves them (0: reports never hide a
+# dream by themselves).
 REPORTS_HIDE_THRESHOLD = env.int("REPORTS_HIDE_THRESHOLD", default=3)
 
 # --- Journal export and import (dreams/archive): an account's whole journal as one ZIP.

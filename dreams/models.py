@@ -304,6 +304,9 @@ class DreamReport(models.Model):
         related_name="+",
     )
     reporter_key = models.CharField(max_length=64)
+    # Where it came from, for accounts too (``dreams.reports.network_key``): the threshold
+    # counts networks. Empty for reports opened before it was kept.
+    network_key = models.CharField(max_length=64, blank=True, default="")
     status = models.CharField(
         max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN
     )

@@ -7,11 +7,16 @@ for an account; for an anonymous visitor ``a:`` and a keyed hash (HMAC with the
 and the hash cannot be turned back into it without the key. A session would be cheaper
 but is free to throw away: one open report per visitor and dream would mean nothing.
 
+Every report also keeps ``network_key`` (:func:`network_key`): the same keyed hash of the
+network, for accounts too. Signing up is cheap (``SIGNUP_RATE`` allows a few accounts an
+address an hour), so accounts alone would let one address hide any dream.
+
 **Auto-hide**: the dream row carries ``open_reports`` and ``hidden_by_reports``, written
 here in the transaction that opens or closes a report (the dream row is locked, so
-concurrent reports count exactly). When ``settings.REPORTS_HIDE_THRESHOLD`` open reports
-are reached the dream leaves the gallery (``dreams.selectors.dream_gallery_list``, served
-by the gallery's partial index) until a moderator resolves them; 0 never hides.
+concurrent reports count exactly). When the dream's open reports come from
+``settings.REPORTS_HIDE_THRESHOLD`` different networks it leaves the gallery
+(``dreams.selectors.dream_gallery_list``, served by the gallery's partial index) until a
+moderator resolves them; 0 never hides.
 Both writes are ``update()`` calls, so they tell the gallery cache themselves.
 """
 
@@ -23,7 +28,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -59,14 +65,23 @@ def _network(address: str) -> str:
     return str(ip)
 
 
+def _network_hash(address: str | None) -> str:
+    network = _network(address) if address else "unknown"
+    return salted_hmac("dreams.reports.visitor", network, algorithm="sha256").hexdigest()[:40]
+
+
 def reporter_key(*, user: AbstractBaseUser | None, address: str | None) -> str:
     """Who reports, as stored: the account, else a keyed hash of the client's network."""
     if user is not None and user.is_authenticated:
         return f"u:{user.pk}"
-    network = _network(address) if address else "unknown"
-    return (
-        "a:" + salted_hmac("dreams.reports.visitor", network, algorithm="sha256").hexdigest()[:40]
-    )
+    return "a:" + _network_hash(address)
+
+
+def network_key(address: str | None) -> str:
+    """Where a report came from, as stored for everyone (accounts too): a keyed hash of the
+    client's network. Accounts cost an address little (a few sign-ups an hour), so the
+    threshold counts networks, not accounts."""
+    return "n:" + _network_hash(address)
 
 
 @transaction.atomic
@@ -77,6 +92,7 @@ def dream_report_open(
     text: str = "",
     reporter: AbstractBaseUser | None,
     reporter_key: str,
+    network_key: str = "",
 ) -> DreamReport:
     """Open a report of ``dream`` (a gallery dream; the caller checked) for a moderator.
 
@@ -84,7 +100,10 @@ def dream_report_open(
     threshold the dream is hidden from the gallery in the same transaction.
     Raises ``OwnDream`` for the dream's owner, ``AlreadyReported`` when this
     visitor's earlier report of the dream is still open or was dismissed (a moderator
-    kept the dream: the same reporters cannot hide it again).
+    kept the dream: the same reporters cannot hide it again). ``network_key`` (see
+    :func:`network_key`) is where the report came from: open reports from one network
+    count once towards the threshold, however many accounts sent them (a report without
+    one counts as its reporter).
     """
     if reporter is not None and reporter.is_authenticated and reporter.pk == dream.owner_id:
         raise OwnDream("You cannot report your own dream.")
@@ -106,9 +125,15 @@ def dream_report_open(
         text=text,
         reporter=reporter if reporter is not None and reporter.is_authenticated else None,
         reporter_key=reporter_key,
+        network_key=network_key,
     )
     threshold = settings.REPORTS_HIDE_THRESHOLD
-    hide = bool(threshold) and not locked.hidden_by_reports and locked.open_reports + 1 >= threshold
+    hide = (
+        bool(threshold)
+        and not locked.hidden_by_reports
+        and locked.open_reports + 1 >= threshold  # no SQL below the threshold
+        and _open_report_sources(dream.pk) >= threshold
+    )
     changes: dict = {"open_reports": F("open_reports") + 1}
     if hide:
         changes["hidden_by_reports"] = True
@@ -116,6 +141,17 @@ def dream_report_open(
     if hide:
         gallery_changed()
     return report
+
+
+def _open_report_sources(dream_id) -> int:
+    """How many networks the dream's open reports came from (the row is locked)."""
+    source = Coalesce(NullIf("network_key", Value("")), "reporter_key")
+    return (
+        DreamReport.objects.filter(dream_id=dream_id, status=ReportStatus.OPEN)
+        .values_list(source, flat=True)
+        .distinct()
+        .count()
+    )
 
 
 @transaction.atomic

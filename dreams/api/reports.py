@@ -88,13 +88,15 @@ class DreamReportView(OwnerMixin, APIView):
             raise Http404("No such dream.")
         data = validated(ReportInputSerializer, request)
         user = request.user if request.user.is_authenticated else None
+        address = client_address(request)
         try:
             report = reports.dream_report_open(
                 dream=dream,
                 reason=data["reason"],
                 text=data["text"].strip(),
                 reporter=user,
-                reporter_key=reports.reporter_key(user=user, address=client_address(request)),
+                reporter_key=reports.reporter_key(user=user, address=address),
+                network_key=reports.network_key(address),
             )
         except reports.OwnDream as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc

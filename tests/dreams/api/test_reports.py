@@ -256,6 +256,32 @@ def test_the_threshold_hides_a_dream_from_the_gallery_its_page_and_its_media(
     assert Dream.objects.get(pk=public_dream.pk).open_reports == 3
 
 
+def test_accounts_from_one_network_count_once_towards_the_threshold(
+    public_dream, settings, client_for, make_user
+):
+    # Given three accounts, cheap to make, all reporting from one address
+    settings.REPORTS_HIDE_THRESHOLD = 3
+    same_place = []
+    for n in (1, 2, 3):
+        client = client_for(make_user(f"sock{n}"))
+        client.defaults["REMOTE_ADDR"] = "203.0.113.200"
+        same_place.append(client)
+
+    # When each reports the dream, then all three reports are open for a moderator, and
+    # the dream stays in the gallery: one network is one voice
+    assert [report(c, public_dream).status_code for c in same_place] == [201, 201, 201]
+    assert Dream.objects.get(pk=public_dream.pk).open_reports == 3
+    assert str(public_dream.pk) in gallery_ids()
+
+    # And two more networks (an account elsewhere, an anonymous visitor) make three
+    elsewhere = client_for(make_user("elsewhere"))
+    elsewhere.defaults["REMOTE_ADDR"] = "198.51.100.7"
+    assert report(elsewhere, public_dream).status_code == 201
+    assert str(public_dream.pk) in gallery_ids()
+    assert report(visitor(5), public_dream).status_code == 201
+    assert str(public_dream.pk) not in gallery_ids()
+
+
 def test_a_threshold_of_zero_never_hides(public_dream, settings):
     settings.REPORTS_HIDE_THRESHOLD = 0
 
