@@ -235,3 +235,27 @@ def version_bump(key: str, backend: BaseCache | None = None) -> None:
         (backend or cache).set(key, _fresh_version(), None)
     except Exception:  # entries then expire by their timeout, the bound on staleness
         logger.error("cache unavailable: version %s was not bumped", key, exc_info=True)
+
+
+# --- The default for answers nobody gave a policy ------------------------------------------
+
+
+class PrivateByDefaultMiddleware:
+    """An answer to a caller who identified themselves (a token, a signed-in session) that
+    no view gave a ``Cache-Control`` gets :data:`PRIVATE`'s, and varies on the identity
+    headers: account pages, notifications, insights are somebody's own. A compliant shared
+    cache would not store them anyway; this says so instead of relying on it, as the dream
+    endpoints do. Answers that chose a policy keep it; anonymous ones are left alone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if "Cache-Control" in response:
+            return response
+        user = getattr(request, "user", None)
+        if "Authorization" in request.headers or (user is not None and user.is_authenticated):
+            apply_policy(response, PRIVATE)
+        return response

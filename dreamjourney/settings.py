@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Answers to a signed-in caller without a policy of their own: private (common/http_cache.py).
+    "common.http_cache.PrivateByDefaultMiddleware",
     # Anonymous gallery pages from the shared cache, before routing and DRF (dreams/caching.py).
     "dreams.caching.GalleryFastLaneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
