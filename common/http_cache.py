@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import BaseCache, cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -241,11 +242,13 @@ def version_bump(key: str, backend: BaseCache | None = None) -> None:
 
 
 class PrivateByDefaultMiddleware:
-    """An answer to a caller who identified themselves (a token, a signed-in session) that
-    no view gave a ``Cache-Control`` gets :data:`PRIVATE`'s, and varies on the identity
+    """An answer to a caller who may have identified themselves (a token, a session cookie)
+    that no view gave a ``Cache-Control`` gets :data:`PRIVATE`'s, and varies on the identity
     headers: account pages, notifications, insights are somebody's own. A compliant shared
     cache would not store them anyway; this says so instead of relying on it, as the dream
-    endpoints do. Answers that chose a policy keep it; anonymous ones are left alone.
+    endpoints do. Answers that chose a policy keep it; callers with neither header are left
+    alone. It reads headers only, never ``request.user`` (a query, and the database may be
+    the thing that is down).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -255,7 +258,6 @@ class PrivateByDefaultMiddleware:
         response = self.get_response(request)
         if "Cache-Control" in response:
             return response
-        user = getattr(request, "user", None)
-        if "Authorization" in request.headers or (user is not None and user.is_authenticated):
+        if "Authorization" in request.headers or settings.SESSION_COOKIE_NAME in request.COOKIES:
             apply_policy(response, PRIVATE)
         return response

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from dreams import moderation
 from dreams.models import Dream, ModerationStatus, VideoStatus
 from dreams.services import account_delete, demo_dreams_claim, dream_delete
-from tests.support.archives import dream_json, journal_zip
+from tests.support.archives import dream_json, journal_zip, sha256
 from tests.support.caching import (
     GALLERY,
     finish_a_video,
@@ -153,14 +153,16 @@ def _demo_dreams_are_claimed(_, dreams, owner):
 
 
 def _a_journal_is_imported(_, dreams, owner):
-    video = VideoAssetFactory()
+    # A video stored here already: the archive carries its bytes, hashed but not stored again.
+    data = b"stored here already"
+    video = VideoAssetFactory(sha256=sha256(data))
     archive = journal_zip(
         dream_json(
             title="Imported",
             is_public=True,
             video={"file": f"videos/{video.sha256}.mp4", "sha256": video.sha256},
         ),
-        videos={video.sha256: b"not read: stored here already"},
+        videos={video.sha256: data},
     )
     upload = SimpleUploadedFile("journal.zip", archive, content_type="application/zip")
     response = owner.post("/api/account/import", {"file": upload}, format="multipart")

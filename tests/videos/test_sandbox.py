@@ -286,11 +286,24 @@ def test_threads_inspect_at_once(clip: Path, tmp_path: Path) -> None:
 
 
 def kill_servers() -> None:
-    """SIGKILL this process's sandbox servers and wait until they are gone."""
+    """SIGKILL this process's sandbox servers and wait until they have ended.
+
+    Ended means a zombie (or reaped): a dying process lets go of its memory, which empties
+    its ``cmdline``, before it closes its files, and a request written in between would
+    reach a server's pipe that is still open, as if it died during the inspection.
+    """
     killed = sandbox_servers()
     for pid in killed:
         os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: not set(killed) & set(sandbox_servers()), timeout=10, interval=0.01)
+    wait_for(lambda: all(_ended(pid) for pid in killed), timeout=10, interval=0.01)
+
+
+def _ended(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")
 
 
 def test_a_rendition_child_runs_niced_below_everything_else(monkeypatch):
