@@ -65,23 +65,22 @@ def _network(address: str) -> str:
     return str(ip)
 
 
-def _network_hash(address: str | None) -> str:
-    network = _network(address) if address else "unknown"
-    return salted_hmac("dreams.reports.visitor", network, algorithm="sha256").hexdigest()[:40]
-
-
 def reporter_key(*, user: AbstractBaseUser | None, address: str | None) -> str:
     """Who reports, as stored: the account, else a keyed hash of the client's network."""
     if user is not None and user.is_authenticated:
         return f"u:{user.pk}"
-    return "a:" + _network_hash(address)
+    return network_key(address)
 
 
 def network_key(address: str | None) -> str:
     """Where a report came from, as stored for everyone (accounts too): a keyed hash of the
-    client's network. Accounts cost an address little (a few sign-ups an hour), so the
-    threshold counts networks, not accounts."""
-    return "n:" + _network_hash(address)
+    client's network, the same as an anonymous reporter's key (so an older anonymous report,
+    kept without one, counts as the same network). Accounts cost an address little (a few
+    sign-ups an hour), so the threshold counts networks, not accounts."""
+    network = _network(address) if address else "unknown"
+    return (
+        "a:" + salted_hmac("dreams.reports.visitor", network, algorithm="sha256").hexdigest()[:40]
+    )
 
 
 @transaction.atomic
