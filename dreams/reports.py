@@ -91,7 +91,7 @@ def dream_report_open(
     text: str = "",
     reporter: AbstractBaseUser | None,
     reporter_key: str,
-    network_key: str = "",
+    network_key: str,
 ) -> DreamReport:
     """Open a report of ``dream`` (a gallery dream; the caller checked) for a moderator.
 
@@ -101,8 +101,8 @@ def dream_report_open(
     visitor's earlier report of the dream is still open or was dismissed (a moderator
     kept the dream: the same reporters cannot hide it again). ``network_key`` (see
     :func:`network_key`) is where the report came from: open reports from one network
-    count once towards the threshold, however many accounts sent them (a report without
-    one counts as its reporter).
+    count once towards the threshold, however many accounts sent them (a report stored
+    before networks were kept counts as its reporter).
     """
     if reporter is not None and reporter.is_authenticated and reporter.pk == dream.owner_id:
         raise OwnDream("You cannot report your own dream.")
