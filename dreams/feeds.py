@@ -24,6 +24,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
 from common import http_cache
+from common.text import without_controls
 from dreams import selectors
 from dreams.caching import gallery_cached, gallery_version, public_policy
 from dreams.excerpts import PREVIEW_CHARS, plain_excerpt
@@ -33,15 +34,12 @@ from dreams.sharing import SITE_NAME, VIDEO_TYPE
 
 FEED_SIZE = 50
 AUTHOR = "A dreamer"
-#: Control characters XML 1.0 cannot carry (tab, newline and carriage return it can). The
-#: API keeps a dreamer's text as typed, so one of them in a gallery dream must not make the
-#: whole feed fail: it is dropped from the entry.
-_NOT_XML = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r")
 
 
 def xml_text(text: str) -> str:
-    """``text`` without the characters an XML 1.0 document cannot hold."""
-    return text.translate(_NOT_XML)
+    """``text`` without the control characters XML 1.0 cannot hold: the API drops them from
+    what it stores, but a dream stored before it did must not make the whole feed fail."""
+    return without_controls(text, breaks=" ")
 
 
 class GalleryFeed(Feed):

@@ -18,6 +18,7 @@ from rest_framework import serializers
 
 from common.api import absolute_url
 from common.owners import Owner
+from common.text import without_controls
 from dreams.models import (
     DREAMT_ON_MAX_DAYS_AHEAD,
     RATING_MAX,
@@ -232,9 +233,23 @@ class DreamDetailsMixin(serializers.Serializer):
     )
 
 
+class TypedTextField(serializers.CharField):
+    """Text as typed, without control characters nothing can show (``common.text``): a
+    title's line breaks pasted as vertical tabs become spaces, a dream's stay breaks."""
+
+    def __init__(self, *, breaks: str = "\n", **kwargs: Any) -> None:
+        self.breaks = breaks
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, str):
+            data = without_controls(data, breaks=self.breaks)
+        return super().to_internal_value(data)
+
+
 class DreamInputSerializer(DreamDetailsMixin, serializers.Serializer):
-    title = serializers.CharField(min_length=1, max_length=200, trim_whitespace=True)
-    content = serializers.CharField(min_length=1, max_length=20_000, trim_whitespace=True)
+    title = TypedTextField(min_length=1, max_length=200, trim_whitespace=True, breaks=" ")
+    content = TypedTextField(min_length=1, max_length=20_000, trim_whitespace=True)
     analysis = AnalysisField(required=False)
     is_public = serializers.BooleanField(required=False, default=False)
     video_url = HttpUrlField(required=False, allow_blank=True, default="")

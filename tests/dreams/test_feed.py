@@ -119,7 +119,7 @@ def test_control_characters_in_a_gallery_dream_are_left_out_not_a_500():
 
     # When anyone reads the feed, then it is valid Atom, the text without them
     [entry] = entries(atom(Client().get(FEED)))
-    assert text(entry, "title") == "Nightswim"
+    assert text(entry, "title") == "Night swim"
     assert text(entry, "summary") == "I swam in a lake of stars"
 
 

@@ -58,6 +58,17 @@ def test_bad_title_is_rejected(auth_client, title):
     assert_nothing_saved(auth_client)
 
 
+def test_control_characters_are_dropped_and_pasted_line_breaks_kept(auth_client):
+    # Word's manual line break pastes as a vertical tab; an escape shows as a box
+    body = valid_dream(title="Night\x0bswim\x1b", content="I swam\x0bin a lake\x08 of stars")
+
+    response = auth_client.post(DREAMS, body, format="json")
+
+    assert response.status_code == 201, response.data
+    assert response.data["title"] == "Night swim"
+    assert response.data["content"] == "I swam\nin a lake of stars"
+
+
 def test_missing_title_is_rejected(auth_client):
     body = valid_dream()
     del body["title"]
